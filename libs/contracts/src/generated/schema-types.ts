@@ -1,0 +1,150 @@
+// Generated from libs/contracts/schemas/*.avsc; do not edit. Regenerate with
+// node -r @swc-node/register libs/contracts/scripts/generate-types.ts
+import type { JsonObject } from '../json-value';
+
+/** A Kafka record a consumer gave up on after bounded retries, parked on the topic's dead-letter topic with enough context to replay it. */
+export interface DeadLetter {
+  /** The topic the record was consumed from. */
+  originalTopic: string;
+  /** The partition the record was consumed from. */
+  partition: number;
+  /** The record's offset, as a decimal string because Kafka offsets are int64. */
+  offset: string;
+  /** The record's key bytes, null when it had none. */
+  key: Buffer | null;
+  /** The record's value bytes, untouched. */
+  value: Buffer;
+  /** The record's headers in their original order. */
+  headers: DeadLetterHeader[];
+  /** Code of the failure: 'decode-error', 'handler-failed', 'rejected', ... */
+  reason: string;
+  /** Class name of the last error, e.g. 'CorruptRecordError'. */
+  errorName: string;
+  /** Message of the last error. */
+  errorMessage: string;
+  /** How many times the consumer tried the record. */
+  attempts: number;
+  /** The consumer group that gave up. */
+  consumerGroup: string;
+  /** When the consumer gave up (epoch milliseconds, UTC). */
+  failedAt: number;
+}
+
+/** One Kafka record header; keys may repeat. */
+export interface DeadLetterHeader {
+  /** Header name. */
+  key: string;
+  /** Header value bytes, null when the header had none. */
+  value: Buffer | null;
+}
+
+/** One customer event in the Segment Spec shape (track, identify, page, screen, group, alias) as accepted by ingestion, plus the Tessera fields added on the way in. */
+export interface Event {
+  /** Unique id of the message, set by the client library or by ingestion when the client sent none; consumers de-duplicate on it. */
+  messageId: string;
+  /** Which Segment Spec call this is; decides which of event, name, groupId and previousId are meaningful. */
+  type: EventType;
+  /** The customer's id in the source system, once known. */
+  userId: string | null;
+  /** Device or browser id used before the customer is known; at least one of userId and anonymousId is set. */
+  anonymousId: string | null;
+  /** Name of the action for track calls, e.g. 'Order Completed'. */
+  event: string | null;
+  /** Name of the page or screen for page and screen calls. */
+  name: string | null;
+  /** The account or organisation id for group calls. */
+  groupId: string | null;
+  /** The identifier being merged into userId for alias calls. */
+  previousId: string | null;
+  /** Free-form properties of a track, page or screen call, as JSON object text. */
+  properties: JsonObject | null;
+  /** Free-form traits of the user (identify) or group (group), as JSON object text. */
+  traits: JsonObject | null;
+  /** The Segment Spec context object (ip, userAgent, library, campaign, ...), as JSON object text. */
+  context: JsonObject | null;
+  /** Per-destination switches sent by the client, as JSON object text. */
+  integrations: JsonObject | null;
+  /** When the event happened, as given by the client (epoch milliseconds, UTC). */
+  timestamp: number | null;
+  /** When the client library sent the batch; with receivedAt it measures the client's clock skew. */
+  sentAt: number | null;
+  /** When ingestion received the event, by the server's clock (epoch milliseconds, UTC). */
+  receivedAt: number;
+  /** The client's timestamp before any clock-skew correction. */
+  originalTimestamp: number | null;
+  /** The Tessera source (write key owner) the event came in through. */
+  sourceId: string;
+  /** Codes of the tracking-plan rules the event broke but was still accepted with; empty when it is clean. */
+  violations: string[];
+}
+
+/** The Segment Spec call that produced the event. */
+export type EventType = 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
+
+/** Kafka key of event topics, so all events of one visitor land on one partition in order. */
+export interface EventKey {
+  /** The event's userId, or its anonymousId when it has no userId. */
+  key: string;
+}
+
+/** Kafka key of profile topics, so compaction keeps the latest snapshot of each profile. */
+export interface ProfileKey {
+  /** Tessera's id of the resolved profile. */
+  profileId: string;
+}
+
+/** A payload ingestion refused, kept with its original bytes so it can be inspected and replayed. */
+export interface RejectedEvent {
+  /** Machine-readable cause; readers that do not know a newer symbol see 'unknown'. */
+  reason: RejectionReason;
+  /** Human-readable explanation of the rejection. */
+  detail: string;
+  /** The Tessera source the payload came in through, when it could be identified. */
+  sourceId: string | null;
+  /** When ingestion received the payload (epoch milliseconds, UTC). */
+  receivedAt: number;
+  /** The request body exactly as received. */
+  payload: Buffer;
+  /** The Content-Type the client declared, if any. */
+  contentType: string | null;
+  /** Every problem found, so a client can fix them all at once. */
+  errors: FieldError[];
+}
+
+/** Why ingestion refused a payload. */
+export type RejectionReason =
+  | 'unknown'
+  | 'invalid_json'
+  | 'invalid_event'
+  | 'payload_too_large'
+  | 'unsupported_content_type'
+  | 'unknown_source';
+
+/** One problem found in the payload. */
+export interface FieldError {
+  /** Where in the payload the problem is, e.g. 'batch[2].userId'; empty for the payload as a whole. */
+  path: string;
+  /** What is wrong there. */
+  message: string;
+}
+
+/** The contract schemas by short name, one per .avsc file. */
+export const SCHEMA_NAMES = [
+  'DeadLetter',
+  'Event',
+  'EventKey',
+  'ProfileKey',
+  'RejectedEvent',
+] as const;
+
+/** Short name of a top-level contract schema (the record name without the tessera.v1 namespace). */
+export type SchemaName = (typeof SCHEMA_NAMES)[number];
+
+/** The TypeScript type of each contract schema. */
+export interface SchemaTypes {
+  DeadLetter: DeadLetter;
+  Event: Event;
+  EventKey: EventKey;
+  ProfileKey: ProfileKey;
+  RejectedEvent: RejectedEvent;
+}

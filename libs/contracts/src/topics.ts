@@ -1,0 +1,29 @@
+import { InvalidTopicNameError } from './invalid-topic-name-error';
+
+/** Contract topic names, `tessera.<entity>.<fact>.v<N>`; the only place topic names are written down. */
+export const TOPICS = {
+  rawEvents: 'tessera.events.raw.v1',
+  acceptedEvents: 'tessera.events.accepted.v1',
+  rejectedEvents: 'tessera.events.rejected.v1',
+  resolvedEvents: 'tessera.events.resolved.v1',
+  identityMerges: 'tessera.identity.merged.v1',
+  profiles: 'tessera.profiles.snapshot.v1',
+  audiences: 'tessera.audiences.membership.v1',
+  privacyRequests: 'tessera.privacy.requested.v1',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+const CONTRACT_TOPIC = /^tessera\.([a-z][a-z0-9-]*)\.([a-z][a-z0-9-]*)\.v([1-9][0-9]*)$/;
+const DEAD_LETTER_TOPIC = /\.dead-letter\.v[1-9][0-9]*$/;
+
+/** The dead-letter topic of a contract topic: `tessera.x.y.vN` parks its failures on `tessera.x.y.dead-letter.vN`. */
+export function deadLetterTopicFor(topic: string): string {
+  if (DEAD_LETTER_TOPIC.test(topic)) {
+    throw new InvalidTopicNameError(topic, 'it is already a dead-letter topic');
+  }
+  const match = CONTRACT_TOPIC.exec(topic);
+  if (!match) throw new InvalidTopicNameError(topic);
+  const [, entity, fact, version] = match;
+  return `tessera.${entity}.${fact}.dead-letter.v${version}`;
+}
