@@ -1,0 +1,131 @@
+import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import pino from 'pino';
+import type { ParkedMessage } from './batch-processor';
+import type { DeadLetterPublisher } from './dead-letter-publisher';
+import { KafkaBatchConsumer } from './kafka-batch-consumer';
+import { TopicNames } from '@tessera/contracts';
+import { TransientError } from './transient-error';
+
+const TOPIC = 'tessera.events.accepted.v1';
+
+/** Just enough of a kafkajs consumer to drive eachBatch by hand and record commits. */
+function fakeKafka() {
+  const commits: { topic: string; partition: number; offset: string }[] = [];
+  let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
+  const consumer = {
+    events: { GROUP_JOIN: 'join', CRASH: 'crash', STOP: 'stop' },
+    on: () => undefined,
+    connect: async () => undefined,
+    subscribe: async () => undefined,
+    run: async (config: { eachBatch: typeof eachBatch }) => {
+      eachBatch = config.eachBatch;
+    },
+    commitOffsets: async (offsets: typeof commits) => {
+      commits.push(...offsets);
+    },
+    disconnect: async () => undefined,
+  };
+  const kafka = { consumer: () => consumer } as unknown as Kafka;
+  const deliver = async (offsets: number[], running = () => true) => {
+    const resolved: string[] = [];
+    const messages = offsets.map(
+      (offset) =>
+        ({
+          offset: String(offset),
+          key: null,
+          value: Buffer.from(`m${offset}`),
+          headers: {},
+          timestamp: '0',
+        }) as unknown as KafkaMessage,
+    );
+    await eachBatch!({
+      batch: { topic: TOPIC, partition: 2, messages },
+      resolveOffset: (offset: string) => resolved.push(offset),
+      heartbeat: async () => undefined,
+      isRunning: running,
+      isStale: () => false,
+    } as unknown as EachBatchPayload);
+    return resolved;
+  };
+  return { kafka, commits, deliver };
+}
+
+function consumerWith(handler: (values: string[]) => Promise<void>, maxBatchSize = 500) {
+  const { kafka, commits, deliver } = fakeKafka();
+  const parked: ParkedMessage[] = [];
+  const deadLetters = {
+    park: async (entries: ParkedMessage[]) => {
+      parked.push(...entries);
+    },
+  } as unknown as DeadLetterPublisher;
+  const consumer = new KafkaBatchConsumer({
+    kafka,
+    groupId: 'test',
+    topics: new TopicNames(),
+    subscriptions: [
+      {
+        topic: TOPIC,
+        decode: (m) => m.value!.toString(),
+        handler: async (messages) => handler(messages.map((m) => m.value as string)),
+      },
+    ],
+    deadLetters,
+    logger: pino({ level: 'silent' }),
+    maxAttempts: 2,
+    retryBackoffMs: 0,
+    maxBatchSize,
+    maxOutageBackoffMs: 1,
+  });
+  return { consumer, commits, parked, deliver };
+}
+
+describe('KafkaBatchConsumer', () => {
+  it('commits the offset after the last message once the handler resolved', async () => {
+    const { consumer, commits, deliver } = consumerWith(async () => undefined);
+    await consumer.start();
+    await deliver([10, 11, 12]);
+    expect(commits).toEqual([{ topic: TOPIC, partition: 2, offset: '13' }]);
+  });
+
+  it('commits slice by slice when a fetched batch is larger than the slice size', async () => {
+    const { consumer, commits, deliver } = consumerWith(async () => undefined, 2);
+    await consumer.start();
+    await deliver([0, 1, 2, 3, 4]);
+    expect(commits.map((c) => c.offset)).toEqual(['2', '4', '5']);
+  });
+
+  it('commits past a poison message only after it is parked', async () => {
+    const { consumer, commits, parked, deliver } = consumerWith(async (values) => {
+      if (values.includes('m1')) throw new Error('poison');
+    });
+    await consumer.start();
+    await deliver([0, 1, 2]);
+    expect(parked.map((p) => p.message.offset)).toEqual(['1']);
+    expect(commits).toEqual([{ topic: TOPIC, partition: 2, offset: '3' }]);
+  });
+
+  it('commits nothing while a dependency stays down and the consumer is stopping', async () => {
+    let runningChecks = 0;
+    const { consumer, commits, parked, deliver } = consumerWith(async () => {
+      throw new TransientError('store unavailable');
+    });
+    await consumer.start();
+    const resolved = await deliver([5, 6], () => ++runningChecks < 3);
+    expect(commits).toEqual([]);
+    expect(resolved).toEqual([]);
+    expect(parked).toEqual([]);
+  });
+
+  it('retries a batch after an outage and commits once the dependency is back', async () => {
+    let calls = 0;
+    const { consumer, commits, parked, deliver } = consumerWith(async () => {
+      calls += 1;
+      if (calls <= 2) throw new TransientError('store unavailable');
+    });
+    await consumer.start();
+    await deliver([5, 6]);
+    expect(calls).toBe(3);
+    expect(parked).toEqual([]);
+    expect(commits).toEqual([{ topic: TOPIC, partition: 2, offset: '7' }]);
+  });
+});

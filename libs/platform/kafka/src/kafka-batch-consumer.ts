@@ -1,0 +1,200 @@
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import { BatchProcessor } from './batch-processor';
+import type { BatchHandler, InboundMessage } from './consumed-message';
+import type { DeadLetterPublisher } from './dead-letter-publisher';
+import type { TopicNames } from '@tessera/contracts';
+
+export interface TopicSubscription<T = unknown> {
+  /** Contract topic name; the consumer resolves it through TopicNames. */
+  topic: string;
+  handler: BatchHandler<T>;
+  decode: (message: InboundMessage) => T;
+}
+
+export interface KafkaBatchConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: TopicNames;
+  subscriptions: TopicSubscription[];
+  deadLetters: DeadLetterPublisher;
+  logger: Logger;
+  maxAttempts: number;
+  retryBackoffMs: number;
+  /** Largest slice of a fetched batch handed to the handler at once. */
+  maxBatchSize?: number;
+  partitionsConsumedConcurrently?: number;
+  /** Upper bound of the wait between tries while a dependency is down. */
+  maxOutageBackoffMs?: number;
+}
+
+/**
+ * A consumer-group member over kafkajs `eachBatch`: hands slices of each fetched batch to the
+ * topic's handler, parks poison messages on the dead-letter topic, and commits a slice's offsets
+ * only after its effects (and any parking) are durable. While a dependency is down it retries the
+ * slice without committing, so an outage never dead-letters good messages.
+ */
+export class KafkaBatchConsumer {
+  private readonly consumer: Consumer;
+  private readonly processors = new Map<string, BatchProcessor<unknown>>();
+  private joined = false;
+  private crashed: Error | undefined;
+
+  constructor(private readonly options: KafkaBatchConsumerOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.topics.groupId(options.groupId),
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+    for (const subscription of options.subscriptions) {
+      this.processors.set(
+        options.topics.resolve(subscription.topic),
+        this.processorFor(subscription),
+      );
+    }
+    const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, () => {
+      this.joined = true;
+      this.crashed = undefined;
+    });
+    this.consumer.on(CRASH, ({ payload }) => {
+      this.crashed = payload.error;
+      this.options.logger.error(
+        { err: payload.error, restart: payload.restart },
+        'consumer crashed',
+      );
+    });
+    this.consumer.on(STOP, () => {
+      this.joined = false;
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.processors.keys()], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Ready once the member joined its group and has not crashed since. */
+  isReady(): boolean {
+    return this.joined && this.crashed === undefined;
+  }
+
+  /** Stops fetching, lets the in-flight slice finish and commit, then leaves the group. */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale, heartbeat, resolveOffset } = payload;
+    const processor = this.processors.get(batch.topic);
+    if (!processor) throw new Error(`no handler for topic ${batch.topic}`);
+    const size = this.options.maxBatchSize ?? 500;
+    const messages = batch.messages.map((message) =>
+      toInbound(batch.topic, batch.partition, message),
+    );
+    for (let start = 0; start < messages.length; start += size) {
+      if (!isRunning() || isStale()) return;
+      const slice = messages.slice(start, start + size);
+      const done = await this.processUntilDone(processor, slice, payload);
+      if (!done) return;
+      const last = slice[slice.length - 1].offset;
+      resolveOffset(last);
+      await this.consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+      ]);
+      await heartbeat();
+    }
+  }
+
+  private async processUntilDone(
+    processor: BatchProcessor<unknown>,
+    slice: InboundMessage[],
+    { isRunning, isStale, heartbeat }: EachBatchPayload,
+  ): Promise<boolean> {
+    let delay = Math.max(this.options.retryBackoffMs, 100);
+    for (;;) {
+      try {
+        await processor.process(slice);
+        return true;
+      } catch (error) {
+        this.options.logger.warn(
+          {
+            err: error,
+            topic: slice[0].topic,
+            partition: slice[0].partition,
+            from: slice[0].offset,
+          },
+          'batch not processed; a dependency is unavailable, retrying without committing',
+        );
+        if (!isRunning() || isStale()) return false;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, this.options.maxOutageBackoffMs ?? 10_000);
+        await heartbeat();
+      }
+    }
+  }
+
+  private processorFor(subscription: TopicSubscription): BatchProcessor<unknown> {
+    const logger = this.options.logger;
+    return new BatchProcessor({
+      handler: subscription.handler,
+      decode: subscription.decode,
+      park: async (parked) => {
+        await this.options.deadLetters.park(parked);
+        for (const entry of parked) {
+          logger.warn(
+            {
+              topic: entry.message.topic,
+              partition: entry.message.partition,
+              offset: entry.message.offset,
+              reason: entry.reason,
+              err: entry.error,
+            },
+            'message parked on the dead-letter topic',
+          );
+        }
+      },
+      maxAttempts: this.options.maxAttempts,
+      retryBackoffMs: this.options.retryBackoffMs,
+      onRetry: (message, attempt, error) =>
+        logger.warn(
+          {
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset,
+            attempt,
+            err: error,
+          },
+          'handler failed; retrying the message alone',
+        ),
+    });
+  }
+}
+
+function toInbound(topic: string, partition: number, message: KafkaMessage): InboundMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers: normaliseHeaders(message.headers),
+    timestamp: message.timestamp,
+  };
+}
+
+function normaliseHeaders(headers: IHeaders | undefined): Record<string, Buffer> {
+  const result: Record<string, Buffer> = {};
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    const single = Array.isArray(value) ? value[value.length - 1] : value;
+    if (single !== undefined) result[key] = Buffer.isBuffer(single) ? single : Buffer.from(single);
+  }
+  return result;
+}

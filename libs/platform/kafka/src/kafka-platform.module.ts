@@ -1,0 +1,151 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { AvroCodec, TopicNames } from '@tessera/contracts';
+import type { PlatformConfig } from '@tessera/platform-config';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { createKafka } from './create-kafka';
+import { DeadLetterPublisher } from './dead-letter-publisher';
+import { ensureTopics, type TopicSpec } from './ensure-topics';
+import { KafkaBatchServer } from './kafka-batch-server';
+import { KafkaPublisher } from './kafka-publisher';
+import { KafkaReadiness } from './kafka-readiness';
+
+export const KAFKA = Symbol('KAFKA');
+const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
+
+export interface KafkaPlatformOptions {
+  config: PlatformConfig;
+  logger: Logger;
+  /** Consumer group of the service; omit for a service that only produces. */
+  consumerGroup?: string;
+  /** Contract topics this service consumes (their dead-letter topics are created too). */
+  consumes?: string[];
+  /** Contract topics this service produces to. */
+  produces?: string[];
+  /** Create missing topics at start-up (local and test set-ups; production uses Strimzi). */
+  createTopics: boolean;
+  partitions?: number;
+}
+
+/** Connects the producer and creates missing topics before the app takes traffic. */
+@Injectable()
+class KafkaLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA_OPTIONS) private readonly options: KafkaPlatformOptions,
+    private readonly topics: TopicNames,
+    private readonly publisher: KafkaPublisher,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.options.createTopics) await ensureTopics(this.kafka, this.topicSpecs());
+    await this.publisher.connect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.disconnect();
+  }
+
+  private topicSpecs(): TopicSpec[] {
+    const consumes = this.options.consumes ?? [];
+    const names = [
+      ...consumes.map((topic) => this.topics.resolve(topic)),
+      ...consumes.map((topic) => this.topics.deadLetter(topic)),
+      ...(this.options.produces ?? []).map((topic) => this.topics.resolve(topic)),
+    ];
+    return [...new Set(names)].map((topic) => ({ topic, numPartitions: this.options.partitions }));
+  }
+}
+
+/** Ready when the cluster answers and, for a consuming service, the consumer joined its group. */
+@Injectable()
+export class KafkaReadinessProbe implements OnApplicationShutdown {
+  readonly name = 'kafka';
+  private readonly cluster: KafkaReadiness;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    private readonly server: KafkaBatchServer,
+    @Inject(KAFKA_OPTIONS) private readonly options: KafkaPlatformOptions,
+  ) {
+    this.cluster = new KafkaReadiness(kafka);
+  }
+
+  async check(): Promise<void> {
+    await this.cluster.check();
+    if (this.options.consumerGroup && !this.server.isReady())
+      throw new Error('consumer has not joined its group');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.cluster.close();
+  }
+}
+
+@Module({})
+export class KafkaPlatformModule {
+  static forRoot(options: KafkaPlatformOptions): DynamicModule {
+    const { config, logger } = options;
+    return {
+      module: KafkaPlatformModule,
+      global: true,
+      providers: [
+        { provide: KAFKA_OPTIONS, useValue: options },
+        {
+          provide: KAFKA,
+          useFactory: () =>
+            createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger }),
+        },
+        { provide: AvroCodec, useFactory: () => new AvroCodec() },
+        { provide: TopicNames, useFactory: () => new TopicNames(config.kafka.topicSuffix) },
+        {
+          provide: KafkaPublisher,
+          useFactory: (kafka: Kafka) => new KafkaPublisher(kafka),
+          inject: [KAFKA],
+        },
+        {
+          provide: KafkaBatchServer,
+          useFactory: (
+            kafka: Kafka,
+            codec: AvroCodec,
+            topics: TopicNames,
+            publisher: KafkaPublisher,
+          ) =>
+            new KafkaBatchServer({
+              kafka,
+              codec,
+              topics,
+              groupId: options.consumerGroup ?? `tessera-${config.service}`,
+              deadLetters: new DeadLetterPublisher(
+                publisher,
+                codec,
+                topics,
+                topics.groupId(options.consumerGroup ?? `tessera-${config.service}`),
+              ),
+              logger: logger.child({ component: 'consumer' }),
+              maxAttempts: config.kafka.maxAttempts,
+              retryBackoffMs: config.kafka.retryBackoffMs,
+            }),
+          inject: [KAFKA, AvroCodec, TopicNames, KafkaPublisher],
+        },
+        KafkaReadinessProbe,
+        KafkaLifecycle,
+      ],
+      exports: [
+        KAFKA,
+        AvroCodec,
+        TopicNames,
+        KafkaPublisher,
+        KafkaBatchServer,
+        KafkaReadinessProbe,
+      ],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * An error that says "the infrastructure is unavailable", not "this message is bad". A batch that
+ * fails with one is retried until the dependency is back, without dead-lettering good messages.
+ */
+export class TransientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}
+
+const TRANSIENT_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+  'KafkaJSConnectionError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSNotImplemented',
+  'KafkaJSLockTimeout',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSProtocolError',
+]);
+
+export function isTransientError(error: unknown): boolean {
+  if (error instanceof TransientError) return true;
+  if (!(error instanceof Error)) return false;
+  if (TRANSIENT_NAMES.has(error.name)) return true;
+  // mongoose buffers operations while disconnected and fails them with a plain Error of this form.
+  if (/buffering timed out/i.test(error.message)) return true;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== error && isTransientError(cause);
+}
