@@ -1,0 +1,3 @@
+export { MongoModule } from './mongo.module';
+export type { MongoOptions } from './mongo.module';
+export { MongoReadiness } from './mongo-readiness';

@@ -1,0 +1,83 @@
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { CustomTransportStrategy } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { PlatformConfig } from '@tessera/platform-config';
+import { RethrowRpcExceptionsFilter } from '@tessera/platform-kafka';
+import { PinoNestLogger, stopTelemetry } from '@tessera/platform-telemetry';
+import type { Logger } from 'pino';
+
+export interface ServiceBootstrapOptions {
+  module: Type<unknown> | DynamicModule;
+  config: PlatformConfig;
+  logger: Logger;
+  /** The Kafka transport, looked up in the app's container once it is created. */
+  transport?: Type<CustomTransportStrategy>;
+  /** Listen on this port instead of the configured one (tests pass 0 for a free port). */
+  port?: number;
+  /** Install SIGTERM/SIGINT handlers that close the service gracefully and exit. */
+  handleSignals?: boolean;
+}
+
+export interface RunningService {
+  app: INestApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots a Tessera service on Fastify: HTTP API, the Kafka consumer (when the service has one),
+ * and graceful shutdown. On SIGTERM the consumer stops fetching, finishes and commits its
+ * in-flight slice, then the producer and the store connection close.
+ */
+export async function bootstrapService(options: ServiceBootstrapOptions): Promise<RunningService> {
+  const { config, logger } = options;
+  const app = await NestFactory.create<NestFastifyApplication>(
+    options.module,
+    new FastifyAdapter({ bodyLimit: 1024 * 1024 * 8 }),
+    { logger: new PinoNestLogger(logger), abortOnError: false },
+  );
+  if (options.transport) {
+    // Registered on the app and inherited: connectMicroservice builds its handlers at once.
+    app.useGlobalFilters(new RethrowRpcExceptionsFilter(app.getHttpAdapter()));
+    app.connectMicroservice({ strategy: app.get(options.transport) }, { inheritAppConfig: true });
+    // init first: module hooks create the topics and connect the producer before consuming starts.
+    await app.init();
+    await app.startAllMicroservices();
+  }
+  await app.listen(options.port ?? config.http.port, config.http.host);
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  logger.info({ url }, `${config.service} listening`);
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= app.close());
+  if (options.handleSignals) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => void shutDown(signal, close, config.shutdownTimeoutMs, logger));
+    }
+  }
+  return { app, url, close };
+}
+
+async function shutDown(
+  signal: string,
+  close: () => Promise<void>,
+  timeoutMs: number,
+  logger: Logger,
+): Promise<void> {
+  logger.info({ signal }, 'shutting down');
+  const timer = setTimeout(() => {
+    logger.error({ timeoutMs }, 'graceful shutdown timed out; exiting');
+    process.exit(1);
+  }, timeoutMs);
+  timer.unref();
+  try {
+    await close();
+    await stopTelemetry();
+    logger.info('stopped');
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, 'error during shutdown');
+    process.exit(1);
+  }
+}

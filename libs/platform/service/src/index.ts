@@ -1,0 +1,11 @@
+export { bootstrapService } from './bootstrap-service';
+export type { RunningService, ServiceBootstrapOptions } from './bootstrap-service';
+export { HealthController } from './health.controller';
+export { HealthModule } from './health.module';
+export { READINESS_PROBES } from './readiness-probe';
+export type { ReadinessProbe } from './readiness-probe';
+export { exitOnStartupError } from './exit-on-startup-error';
+export { PlatformModule } from './platform.module';
+export type { PlatformModuleOptions } from './platform.module';
+export { runService } from './run-service';
+export type { ServiceDefinition } from './run-service';

@@ -1,0 +1,30 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+import type { CustomTransportStrategy } from '@nestjs/microservices';
+import type { PlatformConfig } from '@tessera/platform-config';
+import { createLogger } from '@tessera/platform-telemetry';
+import type { Logger } from 'pino';
+import { bootstrapService } from './bootstrap-service';
+import { exitOnStartupError } from './exit-on-startup-error';
+
+export interface ServiceDefinition<C extends PlatformConfig> {
+  name: string;
+  loadConfig: () => Readonly<C>;
+  module: (config: Readonly<C>, logger: Logger) => DynamicModule;
+  transport?: Type<CustomTransportStrategy>;
+}
+
+/** A service's `main`: validated config, JSON logs, the Nest app, signal handling; exits 1 on a failed start. */
+export function runService<C extends PlatformConfig>(definition: ServiceDefinition<C>): void {
+  const start = async () => {
+    const config = definition.loadConfig();
+    const logger = createLogger(config.service, config.logLevel);
+    await bootstrapService({
+      module: definition.module(config, logger),
+      config,
+      logger,
+      transport: definition.transport,
+      handleSignals: true,
+    });
+  };
+  start().catch(exitOnStartupError(definition.name));
+}
