@@ -1,0 +1,5 @@
+export { anEvent } from './event-factory';
+export { eventually } from './eventually';
+export { provideInfrastructure } from './infrastructure';
+export type { InfrastructureEndpoints } from './infrastructure';
+export { TestRun } from './test-run';

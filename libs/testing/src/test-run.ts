@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { TopicNames } from '@tessera/contracts';
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import pino, { type Logger } from 'pino';
+
+/**
+ * One test run's own corner of the shared infrastructure: topic names and database names carry
+ * the run id, so suites run side by side, and `cleanup` removes everything the run created.
+ */
+export class TestRun {
+  readonly logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  readonly topics: TopicNames;
+  readonly kafka: Kafka;
+  private readonly databases = new Set<string>();
+  private readonly createdTopics = new Set<string>();
+  private mongo: MongoClient | undefined;
+
+  private constructor(
+    readonly id: string,
+    readonly kafkaBrokers: string[],
+    readonly mongoUri: string,
+  ) {
+    this.topics = new TopicNames(id);
+    this.kafka = new Kafka({
+      brokers: kafkaBrokers,
+      clientId: `test-${id}`,
+      logLevel: logLevel.NOTHING,
+    });
+  }
+
+  static create(name: string): TestRun {
+    const brokers = process.env.KAFKA_BROKERS;
+    const mongoUri = process.env.MONGODB_URI;
+    if (!brokers || !mongoUri)
+      throw new Error(
+        'KAFKA_BROKERS/MONGODB_URI are not set: run through the int or e2e jest config',
+      );
+    const id = `${name.replace(/[^a-z0-9]/gi, '').toLowerCase()}-${randomBytes(4).toString('hex')}`;
+    return new TestRun(id, brokers.split(','), mongoUri);
+  }
+
+  /** A database name of this run; dropped by cleanup. */
+  database(name: string): string {
+    const database = `${name}_${this.id.replace(/-/g, '_')}`;
+    this.databases.add(database);
+    return database;
+  }
+
+  /** Environment for a service under test, pointed at this run's topics and database. */
+  serviceEnv(service: string): Record<string, string> {
+    return {
+      KAFKA_BROKERS: this.kafkaBrokers.join(','),
+      MONGODB_URI: this.mongoUri,
+      MONGODB_DATABASE: this.database(`tessera_${service}`),
+      TESSERA_TOPIC_SUFFIX: this.id,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    };
+  }
+
+  /** Creates this run's copies of contract topics (and remembers them for cleanup). */
+  async createTopics(contractTopics: string[], numPartitions = 3): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const topics = contractTopics.map((topic) => this.topics.resolve(topic));
+      await admin.createTopics({
+        topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
+        waitForLeaders: true,
+      });
+      topics.forEach((topic) => this.createdTopics.add(topic));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async mongoClient(): Promise<MongoClient> {
+    this.mongo ??= await new MongoClient(this.mongoUri, {
+      serverSelectionTimeoutMS: 10_000,
+    }).connect();
+    return this.mongo;
+  }
+
+  async cleanup(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const ours = (await admin.listTopics()).filter((topic) => topic.endsWith(`.${this.id}`));
+      if (ours.length > 0) await admin.deleteTopics({ topics: ours, timeout: 30_000 });
+    } finally {
+      await admin.disconnect();
+    }
+    const client = await this.mongoClient();
+    for (const database of this.databases) await client.db(database).dropDatabase();
+    await client.close();
+    this.mongo = undefined;
+  }
+}
