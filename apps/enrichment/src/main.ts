@@ -1,0 +1,10 @@
+import './instrument';
+import { runService } from '@tessera/platform-service';
+import { AppModule } from './app.module';
+import { loadEnrichmentConfig } from './config/enrichment.config';
+
+runService({
+  name: 'enrichment',
+  loadConfig: loadEnrichmentConfig,
+  module: (config, logger) => AppModule.register(config, logger),
+});

@@ -1,0 +1,10 @@
+import './instrument';
+import { runService } from '@tessera/platform-service';
+import { AppModule } from './app.module';
+import { loadIdentityConfig } from './config/identity.config';
+
+runService({
+  name: 'identity',
+  loadConfig: loadIdentityConfig,
+  module: (config, logger) => AppModule.register(config, logger),
+});

@@ -1,0 +1,20 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PlatformModule } from '@tessera/platform-service';
+import type { Logger } from 'pino';
+import type { IngestionConfig } from './config/ingestion.config';
+
+@Module({})
+export class AppModule {
+  static register(config: IngestionConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({
+          config,
+          logger,
+          kafka: {},
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+import { startTelemetry } from '@tessera/platform-telemetry';
+
+startTelemetry({ serviceName: 'tessera-ingestion' });
