@@ -18,7 +18,8 @@ import { parsingCanonicalForm } from './schema-fingerprint';
  */
 const INTEROP_DIR = path.resolve(__dirname, '../../../../tools/avro-interop');
 const JAVA_SOURCE = path.join(INTEROP_DIR, 'AvroInterop.java');
-const INFRA_HOME = process.env.TESSERA_INFRA_HOME ?? path.join(homedir(), '.cache', 'tessera-infra');
+const INFRA_HOME =
+  process.env.TESSERA_INFRA_HOME ?? path.join(homedir(), '.cache', 'tessera-infra');
 const JARS = path.join(INFRA_HOME, 'avro-interop', 'libs');
 
 const codec = new AvroCodec();

@@ -5,6 +5,7 @@ import type {
   InboundMessage,
   RejectedMessage,
 } from './consumed-message';
+import { extractTraceContext } from './trace-context';
 import { isTransientError } from './transient-error';
 
 /**
@@ -58,7 +59,8 @@ export class BatchProcessor<T> {
     const decoded: ConsumedMessage<T>[] = [];
     for (const message of batch) {
       try {
-        decoded.push({ raw: message, value: this.options.decode(message) });
+        const value = this.options.decode(message);
+        decoded.push({ raw: message, value, traceContext: extractTraceContext(message.headers) });
       } catch (error) {
         parked.push({ message, reason: 'decode-error', error: asError(error), attempts: 1 });
       }

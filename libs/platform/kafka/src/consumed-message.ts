@@ -1,3 +1,5 @@
+import type { Context } from '@opentelemetry/api';
+
 /** A record as read from Kafka, before decoding. Headers are normalised to single Buffers. */
 export interface InboundMessage {
   topic: string;
@@ -13,6 +15,8 @@ export interface InboundMessage {
 export interface ConsumedMessage<T = unknown> {
   raw: InboundMessage;
   value: T;
+  /** The producer's W3C trace context from the headers; run per-message work inside it. */
+  traceContext: Context;
 }
 
 /** A message the handler refuses on its own terms (bad input): parked without retries. */

@@ -20,9 +20,6 @@ function fakeKafka() {
     run: async (config: { eachBatch: typeof eachBatch }) => {
       eachBatch = config.eachBatch;
     },
-    commitOffsets: async (offsets: typeof commits) => {
-      commits.push(...offsets);
-    },
     disconnect: async () => undefined,
   };
   const kafka = { consumer: () => consumer } as unknown as Kafka;
@@ -41,6 +38,14 @@ function fakeKafka() {
     await eachBatch!({
       batch: { topic: TOPIC, partition: 2, messages },
       resolveOffset: (offset: string) => resolved.push(offset),
+      commitOffsetsIfNecessary: async (offsets: {
+        topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+      }) => {
+        for (const { topic, partitions } of offsets.topics) {
+          for (const { partition, offset } of partitions)
+            commits.push({ topic, partition, offset });
+        }
+      },
       heartbeat: async () => undefined,
       isRunning: running,
       isStale: () => false,

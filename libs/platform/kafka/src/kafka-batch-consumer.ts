@@ -92,7 +92,8 @@ export class KafkaBatchConsumer {
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, isRunning, isStale, heartbeat, resolveOffset } = payload;
+    const { batch, isRunning, isStale, heartbeat, resolveOffset, commitOffsetsIfNecessary } =
+      payload;
     const processor = this.processors.get(batch.topic);
     if (!processor) throw new Error(`no handler for topic ${batch.topic}`);
     const size = this.options.maxBatchSize ?? 500;
@@ -106,9 +107,15 @@ export class KafkaBatchConsumer {
       if (!done) return;
       const last = slice[slice.length - 1].offset;
       resolveOffset(last);
-      await this.consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-      ]);
+      // The payload's commit, unlike consumer.commitOffsets, still commits while the consumer stops.
+      await commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
+          },
+        ],
+      });
       await heartbeat();
     }
   }

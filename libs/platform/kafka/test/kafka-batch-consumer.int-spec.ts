@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AvroCodec, TOPICS, type Event } from '@tessera/contracts';
 import { anEvent, eventually, TestRun } from '@tessera/testing';
 import type { Consumer } from 'kafkajs';
@@ -22,6 +24,7 @@ describe('KafkaBatchConsumer against a real broker', () => {
   const readers: Consumer[] = [];
 
   beforeAll(async () => {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     await run.createTopics([TOPIC, `tessera.events.accepted.dead-letter.v1`], 2);
     await publisher.connect();
   });
@@ -163,6 +166,50 @@ describe('KafkaBatchConsumer against a real broker', () => {
       seenAgain.push(...messages.map((m) => m.value.messageId));
     }).start();
     await eventually(() => (seenAgain.includes(id) ? true : undefined));
+  });
+
+  it('finishes and commits the in-flight batch when stopped, then leaves the group', async () => {
+    const id = randomUUID();
+    const group = `graceful-${id}`;
+    let started = false;
+    let finished = false;
+    const consumer = consumerFor(group, async (messages) => {
+      if (!messages.some((m) => m.value.messageId === id)) return;
+      started = true;
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      finished = true;
+    });
+    await consumer.start();
+    await publish([codec.encode('Event', event(id))], `key-${id}`);
+    await eventually(() => started);
+    await consumer.stop();
+    expect(finished).toBe(true);
+
+    const admin = run.kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchOffsets({
+      groupId: run.topics.groupId(group),
+      topics: [run.topics.resolve(TOPIC)],
+    });
+    await admin.disconnect();
+    expect(offsets[0].partitions.some((p) => p.offset !== '-1')).toBe(true);
+  });
+
+  it('hands each message the trace context its producer wrote', async () => {
+    const id = randomUUID();
+    const traceparent = `00-${'ab'.repeat(16)}-${'cd'.repeat(8)}-01`;
+    const seen: ConsumedMessage<Event>[] = [];
+    await consumerFor(`trace-${id}`, async (messages) => {
+      seen.push(...messages.filter((m) => m.value.messageId === id));
+    }).start();
+    await publisher.publish({
+      [run.topics.resolve(TOPIC)]: [
+        { key: 'k', value: codec.encode('Event', event(id)), headers: { traceparent } },
+      ],
+    });
+    const [message] = await eventually(() => (seen.length > 0 ? seen : undefined));
+    expect(message.raw.headers.traceparent.toString()).toBe(traceparent);
+    expect(trace.getSpanContext(message.traceContext)?.traceId).toBe('ab'.repeat(16));
   });
 
   it('commits after the effect, so a restarted consumer does not see handled messages again', async () => {
