@@ -44,7 +44,8 @@ async function startContainers(): Promise<InfrastructureEndpoints> {
   const { KafkaContainer } = await import('@testcontainers/kafka');
   const { MongoDBContainer } = await import('@testcontainers/mongodb');
   const [kafka, mongo] = await Promise.all([
-    new KafkaContainer('apache/kafka:3.9.1').withKraft().start(),
+    // The Node module drives Confluent's images (Kafka 3.9 inside cp-kafka 7.9).
+    new KafkaContainer('confluentinc/cp-kafka:7.9.1').withKraft().start(),
     new MongoDBContainer('mongo:8').start(),
   ]);
   return {
