@@ -54,6 +54,8 @@ export const SAMPLE_RECORDS: { [N in SchemaName]: SchemaTypes[N] } = {
       { path: 'userId', message: 'one of userId and anonymousId is required' },
       { path: '', message: 'batch item 3 of 3' },
     ],
+    channel: 'http',
+    messageId: 'msg-3',
   },
   DeadLetter: {
     originalTopic: 'tessera.events.accepted.v1',

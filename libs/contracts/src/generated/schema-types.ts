@@ -103,12 +103,16 @@ export interface RejectedEvent {
   sourceId: string | null;
   /** When ingestion received the payload (epoch milliseconds, UTC). */
   receivedAt: number;
-  /** The request body exactly as received. */
+  /** The payload exactly as received: the request body, the event's own JSON inside a batch, or the Kafka record value. */
   payload: Buffer;
   /** The Content-Type the client declared, if any. */
   contentType: string | null;
   /** Every problem found, so a client can fix them all at once. */
   errors: FieldError[];
+  /** How the payload arrived: the HTTP collection API or the raw-events Kafka topic. */
+  channel: IngestChannel | null;
+  /** The event's messageId, when the payload was an event that had one. */
+  messageId: string | null;
 }
 
 /** Why ingestion refused a payload. */
@@ -118,7 +122,10 @@ export type RejectionReason =
   | 'invalid_event'
   | 'payload_too_large'
   | 'unsupported_content_type'
-  | 'unknown_source';
+  | 'unknown_source'
+  | 'tracking_plan_violation'
+  | 'source_disabled'
+  | 'undecodable';
 
 /** One problem found in the payload. */
 export interface FieldError {
@@ -127,6 +134,9 @@ export interface FieldError {
   /** What is wrong there. */
   message: string;
 }
+
+/** How a payload reached ingestion. */
+export type IngestChannel = 'unknown' | 'http' | 'kafka';
 
 /** The contract schemas by short name, one per .avsc file. */
 export const SCHEMA_NAMES = [
