@@ -55,6 +55,9 @@ export class TestRun {
       MONGODB_DATABASE: this.database(`tessera_${service}`),
       TESSERA_TOPIC_SUFFIX: this.id,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      // Secrets the services require; test values only.
+      ADMIN_TOKEN: 'test-admin-token-0123456789',
+      WRITE_KEY_PEPPER: 'test-pepper-0123456789',
     };
   }
 

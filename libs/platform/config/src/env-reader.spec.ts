@@ -67,6 +67,14 @@ describe('EnvReader', () => {
     expect(error.message).not.toContain('hunter2');
   });
 
+  it('refuses a short secret without printing it', () => {
+    const reader = new EnvReader({ ADMIN_TOKEN: 'short' });
+    reader.secret('ADMIN_TOKEN', { minLength: 16 });
+    const error = configError(() => reader.done({}));
+    expect(error.message).toContain('ADMIN_TOKEN must be at least 16 characters long');
+    expect(error.message).not.toContain('short"');
+  });
+
   it('returns a frozen configuration', () => {
     const reader = new EnvReader({});
     const config = reader.done(readPlatformConfig(reader, defaults));

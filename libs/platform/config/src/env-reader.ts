@@ -21,6 +21,16 @@ export class EnvReader {
     return this.fallback(name, options);
   }
 
+  /** A required secret; its value never appears in an error message. */
+  secret(name: string, options: { minLength: number }): string {
+    const raw = this.raw(name);
+    if (raw === undefined) return this.fallback(name, {});
+    if (raw.length < options.minLength) {
+      this.problems.push(`${name} must be at least ${options.minLength} characters long`);
+    }
+    return raw;
+  }
+
   optionalString(name: string): string | undefined {
     return this.raw(name);
   }

@@ -1,10 +1,11 @@
-import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import type { DynamicModule, ExceptionFilter, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { PlatformConfig } from '@tessera/platform-config';
 import { RethrowRpcExceptionsFilter } from '@tessera/platform-kafka';
 import { PinoNestLogger, stopTelemetry } from '@tessera/platform-telemetry';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 export interface ServiceBootstrapOptions {
@@ -17,6 +18,10 @@ export interface ServiceBootstrapOptions {
   port?: number;
   /** Install SIGTERM/SIGINT handlers that close the service gracefully and exit. */
   handleSignals?: boolean;
+  /** Filters of HTTP errors; they take precedence over the platform's default handling. */
+  httpFilters?: ExceptionFilter[];
+  /** Takes over body parsing and error handling of the Fastify instance (Nest's parsers are off then). */
+  configureHttp?: (fastify: FastifyInstance) => void;
 }
 
 export interface RunningService {
@@ -35,11 +40,14 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module,
     new FastifyAdapter({ bodyLimit: 1024 * 1024 * 8 }),
-    { logger: new PinoNestLogger(logger), abortOnError: false },
+    { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: !options.configureHttp },
   );
+  options.configureHttp?.(app.getHttpAdapter().getInstance());
+  // Nest tries the last registered global filter first: the service's HTTP filters before the default.
+  if (options.transport) app.useGlobalFilters(new RethrowRpcExceptionsFilter(app.getHttpAdapter()));
+  app.useGlobalFilters(...(options.httpFilters ?? []));
   if (options.transport) {
-    // Registered on the app and inherited: connectMicroservice builds its handlers at once.
-    app.useGlobalFilters(new RethrowRpcExceptionsFilter(app.getHttpAdapter()));
+    // Filters are registered on the app and inherited: connectMicroservice builds its handlers at once.
     app.connectMicroservice({ strategy: app.get(options.transport) }, { inheritAppConfig: true });
     // init first: module hooks create the topics and connect the producer before consuming starts.
     await app.init();

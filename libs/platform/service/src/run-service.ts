@@ -1,7 +1,8 @@
-import type { DynamicModule, Type } from '@nestjs/common';
+import type { DynamicModule, ExceptionFilter, Type } from '@nestjs/common';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import type { PlatformConfig } from '@tessera/platform-config';
 import { createLogger } from '@tessera/platform-telemetry';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { bootstrapService } from './bootstrap-service';
 import { exitOnStartupError } from './exit-on-startup-error';
@@ -11,6 +12,8 @@ export interface ServiceDefinition<C extends PlatformConfig> {
   loadConfig: () => Readonly<C>;
   module: (config: Readonly<C>, logger: Logger) => DynamicModule;
   transport?: Type<CustomTransportStrategy>;
+  configureHttp?: (fastify: FastifyInstance, config: Readonly<C>) => void;
+  httpFilters?: ExceptionFilter[];
 }
 
 /** A service's `main`: validated config, JSON logs, the Nest app, signal handling; exits 1 on a failed start. */
@@ -23,6 +26,9 @@ export function runService<C extends PlatformConfig>(definition: ServiceDefiniti
       config,
       logger,
       transport: definition.transport,
+      httpFilters: definition.httpFilters,
+      configureHttp:
+        definition.configureHttp && ((fastify) => definition.configureHttp!(fastify, config)),
       handleSignals: true,
     });
   };
