@@ -8,6 +8,9 @@ bash tools/dev/ensure-deps.sh
 bash tools/infra/infra.sh up
 
 export SWC_NODE_PROJECT=tsconfig.base.json
+# Local defaults for the secrets ingestion requires; set your own outside a laptop.
+export ADMIN_TOKEN="${ADMIN_TOKEN:-tessera-local-admin-token}"
+export WRITE_KEY_PEPPER="${WRITE_KEY_PEPPER:-tessera-local-write-key-pepper}"
 LOG_DIR="${TESSERA_LOG_DIR:-$PWD/tmp/logs}"
 mkdir -p "$LOG_DIR"
 declare -A PORTS=([ingestion]="${INGESTION_PORT:-8080}" [identity]="${IDENTITY_PORT:-8081}" \
@@ -46,5 +49,6 @@ for i in "${!SERVICES[@]}"; do
     echo "!! $service not ready after 120 s: $(curl -sS "$url/health/ready" 2>&1 || true)"
   fi
 done
+echo "==> admin API token: $ADMIN_TOKEN  (create a source: curl -XPOST -H \"authorization: Bearer $ADMIN_TOKEN\" -H 'content-type: application/json' -d '{\"name\":\"web\"}' http://127.0.0.1:${PORTS[ingestion]}/admin/sources)"
 echo "==> Tessera is running. Ctrl-C stops the services; 'npm run infra -- down' stops Kafka and the store."
 wait "${PIDS[@]}"

@@ -1,7 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TOPICS } from '@tessera/contracts';
 import { PlatformModule } from '@tessera/platform-service';
 import type { Logger } from 'pino';
 import type { IngestionConfig } from './config/ingestion.config';
+import { IngestionModule } from './ingestion.module';
+
+export const INGESTION_CONSUMER_GROUP = 'tessera-ingestion';
 
 @Module({})
 export class AppModule {
@@ -12,8 +16,13 @@ export class AppModule {
         PlatformModule.forRoot({
           config,
           logger,
-          kafka: {},
+          kafka: {
+            consumerGroup: INGESTION_CONSUMER_GROUP,
+            consumes: [TOPICS.rawEvents],
+            produces: [TOPICS.acceptedEvents, TOPICS.rejectedEvents],
+          },
         }),
+        IngestionModule.register(config),
       ],
     };
   }

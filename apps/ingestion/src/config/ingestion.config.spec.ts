@@ -1,18 +1,28 @@
 import { ConfigError } from '@tessera/platform-config';
 import { loadIngestionConfig } from './ingestion.config';
 
+const secrets = { ADMIN_TOKEN: 'a'.repeat(32), WRITE_KEY_PEPPER: 'p'.repeat(32) };
+
 describe('loadIngestionConfig', () => {
-  it('listens on 8080 and uses its own database by default', () => {
-    const config = loadIngestionConfig({});
+  it('listens on 8080 with the documented limits by default', () => {
+    const config = loadIngestionConfig(secrets);
     expect(config.http.port).toBe(8080);
     expect(config.mongo.database).toBe('tessera_ingestion');
-    expect(config.kafka.clientId).toBe('tessera-ingestion');
+    expect(config.limits).toEqual({ maxEventBytes: 32 * 1024, maxRequestBytes: 500 * 1024 });
+    expect(config.dedupeWindowSeconds).toBe(86_400);
+    expect(config.rateLimit.eventsPerSecond).toBe(0);
   });
 
-  it('refuses to start with a bad value and names the variable', () => {
-    expect(() => loadIngestionConfig({ KAFKA_TOPIC_PARTITIONS: 'many' })).toThrow(ConfigError);
-    expect(() => loadIngestionConfig({ KAFKA_TOPIC_PARTITIONS: 'many' })).toThrow(
-      /KAFKA_TOPIC_PARTITIONS/,
+  it('refuses to start without an admin token and a write-key pepper, naming both', () => {
+    expect(() => loadIngestionConfig({})).toThrow(ConfigError);
+    expect(() => loadIngestionConfig({})).toThrow(
+      /ADMIN_TOKEN is required[\s\S]*WRITE_KEY_PEPPER is required/,
+    );
+  });
+
+  it('refuses a bad limit and names the variable', () => {
+    expect(() => loadIngestionConfig({ ...secrets, INGEST_MAX_EVENT_BYTES: 'lots' })).toThrow(
+      /INGEST_MAX_EVENT_BYTES="lots" is not an integer/,
     );
   });
 });

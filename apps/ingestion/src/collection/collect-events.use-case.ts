@@ -1,0 +1,251 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { parseSegmentEvent, type BatchDefaults, type FieldProblem } from '@tessera/collection';
+import type {
+  Event,
+  EventType,
+  IngestChannel,
+  RejectedEvent,
+  RejectionReason,
+} from '@tessera/contracts';
+import { INGESTION_CONFIG } from '../config/ingestion-config.token';
+import type { IngestionConfig } from '../config/ingestion.config';
+import type { AuthenticatedSource } from '../sources/sources.service';
+import { DedupeRepository } from './dedupe.repository';
+import { EventsPublisher } from './events-publisher';
+import { IngestUnavailableError } from './ingest-unavailable.error';
+import { IngestionMetrics } from './ingestion-metrics';
+
+/** One incoming event: a parsed JSON value (HTTP, JSON on Kafka) or a contract Event (Avro on Kafka). */
+export type IncomingItem = { json: unknown } | { event: Event };
+
+export interface CollectRequest {
+  auth: AuthenticatedSource;
+  items: IncomingItem[];
+  channel: IngestChannel;
+  receivedAt: number;
+  contentType: string | null;
+  /** The call type an endpoint fixes (`/v1/track`); batch items carry their own. */
+  type?: EventType;
+  defaults?: BatchDefaults;
+}
+
+export interface RejectedItem {
+  index: number;
+  messageId: string | null;
+  reason: RejectionReason;
+  message: string;
+  errors: FieldProblem[];
+}
+
+export interface CollectResult {
+  accepted: number;
+  duplicates: number;
+  rejected: RejectedItem[];
+}
+
+/**
+ * The ingestion pipeline, the same for HTTP and Kafka: size limit, Segment-spec parsing,
+ * tracking plan, deduplication by messageId, then accepted events and rejections to Kafka in
+ * one acknowledged batch. Throws IngestUnavailableError when nothing could be accepted.
+ */
+@Injectable()
+export class CollectEventsUseCase {
+  private readonly logger = new Logger(CollectEventsUseCase.name);
+
+  constructor(
+    private readonly dedupe: DedupeRepository,
+    private readonly publisher: EventsPublisher,
+    private readonly metrics: IngestionMetrics,
+    @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
+  ) {}
+
+  async collect(request: CollectRequest): Promise<CollectResult> {
+    const { source, plan } = request.auth;
+    const rejected: RejectedItem[] = [];
+    const rejections: RejectedEvent[] = [];
+    const candidates: { index: number; event: Event }[] = [];
+
+    request.items.forEach((item, index) => {
+      const outcome = this.admit(item, index, request);
+      if ('event' in outcome) candidates.push({ index, event: outcome.event });
+      else {
+        rejected.push(outcome.rejected);
+        rejections.push(this.toRejection(outcome.rejected, payloadOf(item), request));
+      }
+    });
+
+    const planned = candidates.filter(({ index, event }) => {
+      if (!plan) return true;
+      const verdict = plan.evaluate(event);
+      if (verdict.violations.length === 0) return true;
+      this.metrics.violation(source.id, event.event ?? event.type, verdict.action);
+      if (verdict.action === 'flag') event.violations = verdict.violations.map(describe);
+      if (verdict.action !== 'reject') return true;
+      const item: RejectedItem = {
+        index,
+        messageId: event.messageId,
+        reason: 'tracking_plan_violation',
+        message: 'the event breaks the source tracking plan',
+        errors: verdict.violations,
+      };
+      rejected.push(item);
+      rejections.push(this.toRejection(item, payloadOf(request.items[index]), request));
+      return false;
+    });
+
+    const { forward, duplicates } = await this.deduplicate(
+      source.id,
+      planned.map(({ event }) => event),
+      request,
+    );
+    try {
+      await this.publisher.publish(forward.events, rejections);
+    } catch (error) {
+      await this.dedupe
+        .release(forward.keys)
+        .catch((releaseError: unknown) =>
+          this.logger.warn(`could not release dedupe claims: ${String(releaseError)}`),
+        );
+      throw error;
+    }
+    await this.dedupe.confirm(forward.keys).catch((confirmError: unknown) =>
+      // Unconfirmed claims only mean a retry would be forwarded again: a duplicate, not a loss.
+      this.logger.warn(`could not confirm dedupe claims: ${String(confirmError)}`),
+    );
+
+    this.record(source.id, request.channel, forward.events.length, duplicates, rejected);
+    rejected.sort((a, b) => a.index - b.index);
+    return { accepted: forward.events.length, duplicates, rejected };
+  }
+
+  /** Records a payload refused as a whole (malformed JSON, wrong content type, unknown key). */
+  async rejectPayload(rejection: RejectedEvent): Promise<void> {
+    this.metrics.count(
+      rejection.sourceId ?? 'unknown',
+      rejection.channel ?? 'unknown',
+      'rejected',
+      1,
+      rejection.reason,
+    );
+    try {
+      await this.publisher.publish([], [rejection]);
+    } catch (error) {
+      this.metrics.rejectionUnrecorded();
+      this.logger.error(
+        `rejected payload not recorded on the rejected-events topic: ${String(error)}`,
+      );
+    }
+  }
+
+  private admit(
+    item: IncomingItem,
+    index: number,
+    request: CollectRequest,
+  ): { event: Event } | { rejected: RejectedItem } {
+    const sourceId = request.auth.source.id;
+    if ('event' in item) {
+      const event = { ...item.event, sourceId };
+      if (!event.userId && !event.anonymousId) {
+        return {
+          rejected: invalid(index, event.messageId, [
+            { path: 'userId', message: 'userId or anonymousId is required' },
+          ]),
+        };
+      }
+      return { event };
+    }
+    const size = Buffer.byteLength(JSON.stringify(item.json) ?? '');
+    if (size > this.config.limits.maxEventBytes) {
+      return {
+        rejected: {
+          index,
+          messageId: messageIdOf(item.json),
+          reason: 'payload_too_large',
+          message: `the event is ${size} bytes; the limit is ${this.config.limits.maxEventBytes}`,
+          errors: [],
+        },
+      };
+    }
+    const parsed = parseSegmentEvent(item.json, {
+      sourceId,
+      receivedAt: request.receivedAt,
+      type: request.type,
+      defaults: request.defaults,
+    });
+    return parsed.ok
+      ? { event: parsed.event }
+      : { rejected: invalid(index, parsed.messageId, parsed.problems) };
+  }
+
+  private async deduplicate(sourceId: string, events: Event[], request: CollectRequest) {
+    const seen = new Set<string>();
+    const unique = events.filter(
+      (event) => !seen.has(event.messageId) && seen.add(event.messageId),
+    );
+    const keys = unique.map((event) => `${sourceId}:${event.messageId}`);
+    let claim;
+    try {
+      claim = await this.dedupe.claim(
+        keys,
+        new Date(request.receivedAt),
+        this.config.dedupeWindowSeconds * 1000,
+      );
+    } catch (error) {
+      throw new IngestUnavailableError('store', { cause: error });
+    }
+    const forwardEvents = unique.filter((_, i) => !claim.duplicates.has(keys[i]));
+    return {
+      forward: { events: forwardEvents, keys: claim.claimed },
+      duplicates: events.length - forwardEvents.length,
+    };
+  }
+
+  private toRejection(item: RejectedItem, payload: Buffer, request: CollectRequest): RejectedEvent {
+    return {
+      reason: item.reason,
+      detail: item.message,
+      sourceId: request.auth.source.id,
+      receivedAt: request.receivedAt,
+      payload,
+      contentType: request.contentType,
+      errors: item.errors,
+      channel: request.channel,
+      messageId: item.messageId,
+    };
+  }
+
+  private record(
+    source: string,
+    channel: string,
+    accepted: number,
+    duplicates: number,
+    rejected: RejectedItem[],
+  ) {
+    this.metrics.count(source, channel, 'accepted', accepted);
+    this.metrics.count(source, channel, 'deduplicated', duplicates);
+    for (const item of rejected) this.metrics.count(source, channel, 'rejected', 1, item.reason);
+  }
+}
+
+function invalid(index: number, messageId: string | null, problems: FieldProblem[]): RejectedItem {
+  return {
+    index,
+    messageId,
+    reason: 'invalid_event',
+    message: problems.map(describe).join('; '),
+    errors: problems,
+  };
+}
+
+function describe(problem: FieldProblem): string {
+  return problem.path ? `${problem.path}: ${problem.message}` : problem.message;
+}
+
+function messageIdOf(json: unknown): string | null {
+  const id = (json as { messageId?: unknown } | null)?.messageId;
+  return typeof id === 'string' ? id : null;
+}
+
+function payloadOf(item: IncomingItem): Buffer {
+  return Buffer.from(JSON.stringify('json' in item ? item.json : item.event) ?? 'null');
+}

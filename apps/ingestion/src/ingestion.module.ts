@@ -1,0 +1,54 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AdminTokenGuard } from './admin/admin-token.guard';
+import { AdminController } from './admin/admin.controller';
+import { CollectEventsUseCase } from './collection/collect-events.use-case';
+import { CollectionController } from './collection/collection.controller';
+import { DedupeRepository } from './collection/dedupe.repository';
+import { DedupeSchema, DEDUPE_MODEL } from './collection/dedupe.schema';
+import { DedupeSweeper } from './collection/dedupe-sweeper';
+import { EventsPublisher } from './collection/events-publisher';
+import { IngestionMetrics } from './collection/ingestion-metrics';
+import { RateLimiter } from './collection/rate-limiter';
+import { INGESTION_CONFIG } from './config/ingestion-config.token';
+import type { IngestionConfig } from './config/ingestion.config';
+import { MetricsController } from './metrics/metrics.controller';
+import { RawEventsConsumer } from './raw-ingest/raw-events.consumer';
+import {
+  SOURCE_MODEL,
+  SourceSchema,
+  WRITE_KEY_MODEL,
+  WriteKeySchema,
+} from './sources/source.schema';
+import { SourcesRepository } from './sources/sources.repository';
+import { SourcesService } from './sources/sources.service';
+
+/** Collection API, direct Kafka ingest, sources and tracking plans. */
+@Module({})
+export class IngestionModule {
+  static register(config: IngestionConfig): DynamicModule {
+    return {
+      module: IngestionModule,
+      imports: [
+        MongooseModule.forFeature([
+          { name: SOURCE_MODEL, schema: SourceSchema },
+          { name: WRITE_KEY_MODEL, schema: WriteKeySchema },
+          { name: DEDUPE_MODEL, schema: DedupeSchema },
+        ]),
+      ],
+      controllers: [CollectionController, AdminController, MetricsController, RawEventsConsumer],
+      providers: [
+        { provide: INGESTION_CONFIG, useValue: config },
+        AdminTokenGuard,
+        SourcesRepository,
+        SourcesService,
+        DedupeRepository,
+        DedupeSweeper,
+        EventsPublisher,
+        IngestionMetrics,
+        RateLimiter,
+        CollectEventsUseCase,
+      ],
+    };
+  }
+}
