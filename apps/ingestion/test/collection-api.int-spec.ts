@@ -65,7 +65,7 @@ describe('the collection API', () => {
   });
 
   it('takes a batch with batch-level context and the write key in the body', async () => {
-    const ids = [randomUUID(), randomUUID()];
+    const ids: string[] = [randomUUID(), randomUUID()];
     const response = await harness.post('/v1/batch', null, {
       writeKey: source.writeKey,
       context: { library: { name: 'test' } },

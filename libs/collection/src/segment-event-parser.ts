@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Event, EventType, JsonObject } from '@tessera/contracts';
+import { findNonJson, type Event, type EventType, type JsonObject } from '@tessera/contracts';
 import { correctedTimestamp } from './clock-skew';
 import type { FieldProblem } from './field-problem';
 
-export const EVENT_TYPES: readonly EventType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
+export const EVENT_TYPES: readonly EventType[] = [
+  'track',
+  'identify',
+  'page',
+  'screen',
+  'group',
+  'alias',
+];
 
 /** What a batch request says for all its events (Segment's batch-level fields). */
 export interface BatchDefaults {
@@ -21,10 +28,17 @@ export interface ParseOptions {
 }
 
 export type ParseResult =
-  | { ok: true; event: Event }
-  | { ok: false; messageId: string | null; problems: FieldProblem[] };
+  { ok: true; event: Event } | { ok: false; messageId: string | null; problems: FieldProblem[] };
 
 const MAX_ID_LENGTH = 512;
+/** The range of a JavaScript Date, +-100 million days around 1970. */
+const MAX_DATE_MILLIS = 8.64e15;
+/**
+ * ISO 8601 / RFC 3339 as Segment sends it: a date, optionally a time with fractions, optionally an
+ * offset. Date.parse alone would take "1" or "May 5" and read offset-less times in local time.
+ */
+const ISO_8601 =
+  /^([+-]\d{6}|\d{4})-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /**
  * Turns one Segment-spec call (https://segment.com/docs/connections/spec/) into the Event
@@ -34,38 +48,60 @@ const MAX_ID_LENGTH = 512;
 export function parseSegmentEvent(input: unknown, options: ParseOptions): ParseResult {
   const problems: FieldProblem[] = [];
   if (!isObject(input)) {
-    return { ok: false, messageId: null, problems: [{ path: '', message: 'an event must be a JSON object' }] };
+    return {
+      ok: false,
+      messageId: null,
+      problems: [{ path: '', message: 'an event must be a JSON object' }],
+    };
   }
   const read = new FieldReader(input, problems);
   const messageId = read.id('messageId') ?? null;
   const type = readType(input, options.type, problems);
   const userId = read.id('userId');
   const anonymousId = read.id('anonymousId');
-  if (!userId && !anonymousId) {
+  if (isAbsent(input.userId) && isAbsent(input.anonymousId)) {
     problems.push({ path: 'userId', message: 'userId or anonymousId is required' });
   }
   const event = read.string('event');
   const name = read.string('name');
   const groupId = read.id('groupId');
   const previousId = read.id('previousId');
-  if (type === 'track' && !event) problems.push({ path: 'event', message: 'a track call needs an event name' });
-  if (type === 'group' && !groupId) problems.push({ path: 'groupId', message: 'a group call needs a groupId' });
-  if (type === 'alias' && !previousId) {
+  const absent = (path: string) => isAbsent(input[path]);
+  if (type === 'track' && absent('event'))
+    problems.push({ path: 'event', message: 'a track call needs an event name' });
+  if (type === 'group' && absent('groupId'))
+    problems.push({ path: 'groupId', message: 'a group call needs a groupId' });
+  if (type === 'alias' && absent('previousId')) {
     problems.push({ path: 'previousId', message: 'an alias call needs a previousId' });
   }
-  if (type === 'alias' && !userId) problems.push({ path: 'userId', message: 'an alias call needs a userId' });
+  if (type === 'alias' && absent('userId'))
+    problems.push({ path: 'userId', message: 'an alias call needs a userId' });
 
   const properties = read.object('properties');
   const traits = read.object('traits');
-  const context = mergeObjects(readDefaultObject(options.defaults?.context), read.object('context'));
+  const context = mergeObjects(
+    readDefaultObject(options.defaults?.context, 'context', problems),
+    read.object('context'),
+  );
   const integrations = mergeObjects(
-    readDefaultObject(options.defaults?.integrations),
+    readDefaultObject(options.defaults?.integrations, 'integrations', problems),
     read.object('integrations'),
   );
   const clientTimestamp = read.time('timestamp');
   const originalTimestamp = read.time('originalTimestamp') ?? clientTimestamp;
   const sentAt = read.time('sentAt') ?? readDefaultTime(options.defaults?.sentAt, problems);
 
+  const timestamp = correctedTimestamp({
+    receivedAt: options.receivedAt,
+    sentAt,
+    originalTimestamp,
+  });
+  if (Math.abs(timestamp) > MAX_DATE_MILLIS) {
+    problems.push({
+      path: 'timestamp',
+      message: 'the clock-skew corrected time is not a date: check sentAt and timestamp',
+    });
+  }
   if (problems.length > 0 || !type) return { ok: false, messageId, problems };
   return {
     ok: true,
@@ -82,7 +118,7 @@ export function parseSegmentEvent(input: unknown, options: ParseOptions): ParseR
       traits: traits ?? null,
       context: context ?? null,
       integrations: integrations ?? null,
-      timestamp: correctedTimestamp({ receivedAt: options.receivedAt, sentAt, originalTimestamp }),
+      timestamp,
       sentAt,
       receivedAt: options.receivedAt,
       originalTimestamp,
@@ -92,15 +128,23 @@ export function parseSegmentEvent(input: unknown, options: ParseOptions): ParseR
   };
 }
 
-function readType(input: JsonObject, fixed: EventType | undefined, problems: FieldProblem[]): EventType | undefined {
+function readType(
+  input: JsonObject,
+  fixed: EventType | undefined,
+  problems: FieldProblem[],
+): EventType | undefined {
   const given = input.type;
   if (fixed) {
-    if (given !== undefined && given !== fixed) {
-      problems.push({ path: 'type', message: `this endpoint takes ${fixed} calls, not ${String(given)}` });
+    if (!isAbsent(given) && given !== fixed) {
+      problems.push({
+        path: 'type',
+        message: `this endpoint takes ${fixed} calls, not ${JSON.stringify(given)}`,
+      });
     }
     return fixed;
   }
-  if (typeof given === 'string' && (EVENT_TYPES as readonly string[]).includes(given)) return given as EventType;
+  if (typeof given === 'string' && (EVENT_TYPES as readonly string[]).includes(given))
+    return given as EventType;
   problems.push({ path: 'type', message: `type must be one of ${EVENT_TYPES.join(', ')}` });
   return undefined;
 }
@@ -118,7 +162,8 @@ class FieldReader {
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
     if (typeof value !== 'string') return this.problem(path, 'must be a string');
-    if (value.length > MAX_ID_LENGTH) return this.problem(path, `must be at most ${MAX_ID_LENGTH} characters`);
+    if ([...value].length > MAX_ID_LENGTH)
+      return this.problem(path, `must be at most ${MAX_ID_LENGTH} characters`);
     return value === '' ? undefined : value;
   }
 
@@ -133,6 +178,14 @@ class FieldReader {
     const value = this.input[path];
     if (value === undefined || value === null) return undefined;
     if (!isObject(value)) return this.problem(path, 'must be a JSON object');
+    // JSON.parse turns 1e400 into Infinity, which no JSON (and no Avro record) can carry back.
+    const nonJson = findNonJson(value);
+    if (nonJson) {
+      return this.problem(
+        nonJson.path ? `${path}.${nonJson.path}` : path,
+        `${nonJson.found} is not a JSON value`,
+      );
+    }
     return value;
   }
 
@@ -155,23 +208,42 @@ class FieldReader {
 
 function parseTime(value: unknown): number | null {
   if (typeof value !== 'string') return null;
-  const millis = Date.parse(value);
+  const match = ISO_8601.exec(value.trim());
+  if (!match) return null;
+  // Segment times are UTC unless they say otherwise.
+  const withOffset = match[2] && !match[5] ? `${value.trim()}Z` : value.trim();
+  const millis = Date.parse(withOffset);
   return Number.isFinite(millis) ? millis : null;
 }
 
-function readDefaultObject(value: unknown): JsonObject | undefined {
-  return isObject(value) ? value : undefined;
+function readDefaultObject(
+  value: unknown,
+  path: string,
+  problems: FieldProblem[],
+): JsonObject | undefined {
+  if (isAbsent(value)) return undefined;
+  if (isObject(value) && !findNonJson(value)) return value;
+  problems.push({ path, message: `the batch ${path} must be a JSON object` });
+  return undefined;
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
 }
 
 function readDefaultTime(value: unknown, problems: FieldProblem[]): number | null {
   if (value === undefined || value === null || value === '') return null;
   const millis = parseTime(value);
-  if (millis === null) problems.push({ path: 'sentAt', message: 'the batch sentAt must be an ISO 8601 date-time' });
+  if (millis === null)
+    problems.push({ path: 'sentAt', message: 'the batch sentAt must be an ISO 8601 date-time' });
   return millis;
 }
 
 /** Batch-level context/integrations apply to every event; an event's own keys win. */
-function mergeObjects(base: JsonObject | undefined, own: JsonObject | undefined): JsonObject | undefined {
+function mergeObjects(
+  base: JsonObject | undefined,
+  own: JsonObject | undefined,
+): JsonObject | undefined {
   if (!base) return own;
   if (!own) return base;
   return { ...base, ...own };

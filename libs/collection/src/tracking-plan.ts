@@ -11,8 +11,10 @@ export interface TrackingPlanDefinition {
   mode: PlanMode;
   /** JSON Schema of `properties`, per track event name. */
   events?: Record<string, object>;
-  /** JSON Schema of `traits` in identify calls (and group calls' traits). */
+  /** JSON Schema of the user `traits` of identify calls. */
   traits?: object;
+  /** JSON Schema of the account `traits` of group calls. */
+  groupTraits?: object;
   /** Whether a track event not named in `events` breaks the plan. */
   allowUnplannedEvents?: boolean;
 }
@@ -34,6 +36,7 @@ export class InvalidTrackingPlanError extends Error {
 export class TrackingPlan {
   private readonly eventValidators = new Map<string, ValidateFunction>();
   private readonly traitsValidator: ValidateFunction | undefined;
+  private readonly groupTraitsValidator: ValidateFunction | undefined;
 
   constructor(readonly definition: TrackingPlanDefinition) {
     const ajv = new Ajv({ allErrors: true, strict: false });
@@ -46,13 +49,19 @@ export class TrackingPlan {
       const validator = compile(ajv, schema, `events.${name}`, problems);
       if (validator) this.eventValidators.set(name, validator);
     }
-    this.traitsValidator = definition.traits ? compile(ajv, definition.traits, 'traits', problems) : undefined;
+    this.traitsValidator = definition.traits
+      ? compile(ajv, definition.traits, 'traits', problems)
+      : undefined;
+    this.groupTraitsValidator = definition.groupTraits
+      ? compile(ajv, definition.groupTraits, 'groupTraits', problems)
+      : undefined;
     if (problems.length > 0) throw new InvalidTrackingPlanError(problems);
   }
 
   evaluate(event: Event): PlanVerdict {
     const violations = this.violationsOf(event);
-    if (violations.length === 0 || this.definition.mode === 'allow') return { violations, action: 'forward' };
+    if (violations.length === 0 || this.definition.mode === 'allow')
+      return { violations, action: 'forward' };
     return { violations, action: this.definition.mode === 'flag' ? 'flag' : 'reject' };
   }
 
@@ -65,14 +74,22 @@ export class TrackingPlan {
       }
       return [];
     }
-    if ((event.type === 'identify' || event.type === 'group') && this.traitsValidator) {
-      return check(this.traitsValidator, event.traits ?? {}, 'traits');
-    }
-    return [];
+    const traits =
+      event.type === 'identify'
+        ? this.traitsValidator
+        : event.type === 'group'
+          ? this.groupTraitsValidator
+          : undefined;
+    return traits ? check(traits, event.traits ?? {}, 'traits') : [];
   }
 }
 
-function compile(ajv: Ajv, schema: object, path: string, problems: FieldProblem[]): ValidateFunction | undefined {
+function compile(
+  ajv: Ajv,
+  schema: object,
+  path: string,
+  problems: FieldProblem[],
+): ValidateFunction | undefined {
   try {
     return ajv.compile(schema);
   } catch (error) {
@@ -84,12 +101,26 @@ function compile(ajv: Ajv, schema: object, path: string, problems: FieldProblem[
 function check(validator: ValidateFunction, value: unknown, root: string): FieldProblem[] {
   if (validator(value)) return [];
   return (validator.errors ?? []).map((error: ErrorObject) => ({
-    path: `${root}${error.instancePath.replace(/\//g, '.')}${missingProperty(error)}`,
+    path: `${root}${pathOf(error.instancePath, value)}${namedProperty(error)}`,
     message: error.message ?? 'is invalid',
   }));
 }
 
-function missingProperty(error: ErrorObject): string {
-  const missing = (error.params as { missingProperty?: string }).missingProperty;
-  return missing ? `.${missing}` : '';
+/** A JSON Pointer as Tessera writes paths elsewhere: `.name` for keys, `[i]` for array items. */
+function pathOf(pointer: string, root: unknown): string {
+  let path = '';
+  let node: unknown = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    path += Array.isArray(node) ? `[${segment}]` : `.${segment}`;
+    node = (node as Record<string, unknown> | undefined)?.[segment];
+  }
+  return path;
+}
+
+/** The property a `required` or `additionalProperties` error is about. */
+function namedProperty(error: ErrorObject): string {
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  const name = params.missingProperty ?? params.additionalProperty;
+  return name ? `.${name}` : '';
 }

@@ -4,7 +4,13 @@ export { InvalidTopicNameError } from './invalid-topic-name-error';
 export * from './generated/schema-types';
 export { SCHEMAS, RELEASED_SCHEMAS } from './schemas/contract-schemas';
 export type * from './schemas/avro-schema';
-export { isJsonObject, type JsonObject, type JsonValue } from './json-value';
+export {
+  findNonJson,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  type NonJsonValue,
+} from './json-value';
 
 export {
   AvroCodec,

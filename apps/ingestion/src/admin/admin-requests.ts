@@ -30,7 +30,7 @@ export function rateLimit(value: unknown, path = 'rateLimit'): SourceRateLimit |
   ) {
     throw invalid(path, 'must be { eventsPerSecond: integer >= 0, burst?: integer >= 0 }');
   }
-  return { eventsPerSecond: limit.eventsPerSecond!, burst: limit.burst ?? 0 };
+  return { eventsPerSecond: limit.eventsPerSecond, burst: limit.burst ?? 0 };
 }
 
 export function graceSeconds(body: Record<string, unknown>): number {
@@ -42,7 +42,7 @@ export function graceSeconds(body: Record<string, unknown>): number {
 }
 
 export function trackingPlan(body: Record<string, unknown>): TrackingPlanDefinition {
-  const { mode, events, traits, allowUnplannedEvents } = body;
+  const { mode, events, traits, groupTraits, allowUnplannedEvents } = body;
   if (mode !== 'allow' && mode !== 'flag' && mode !== 'block')
     throw invalid('mode', 'must be allow, flag or block');
   if (events !== undefined && !isPlainObject(events))
@@ -59,7 +59,8 @@ export function trackingPlan(body: Record<string, unknown>): TrackingPlanDefinit
   return {
     mode,
     ...(events ? { events: events as Record<string, object> } : {}),
-    ...(traits ? { traits: traits as object } : {}),
+    ...(traits ? { traits: traits } : {}),
+    ...(groupTraits ? { groupTraits: groupTraits } : {}),
     ...(allowUnplannedEvents !== undefined ? { allowUnplannedEvents } : {}),
   };
 }

@@ -79,7 +79,7 @@ export class DedupeRepository {
       )
         throw error;
       const { writeErrors: raw } = error as MongoBulkWriteError;
-      const writeErrors = Array.isArray(raw) ? raw : [raw];
+      const writeErrors = (Array.isArray(raw) ? raw : [raw]) as { code: number; index: number }[];
       const other = writeErrors.find((writeError) => writeError.code !== DUPLICATE_KEY);
       if (other) throw error;
       return writeErrors.map((writeError) => keys[writeError.index]);

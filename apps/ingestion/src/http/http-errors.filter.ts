@@ -18,7 +18,7 @@ export class HttpErrorsFilter implements ExceptionFilter<HttpException> {
   catch(exception: HttpException, host: ArgumentsHost): Observable<never> | void {
     if (host.getType() !== 'http') return throwError(() => exception);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const status = exception.getStatus();
+    const status = exception.getStatus() as HttpStatus;
     const [code, error] = classify(status);
     const response = exception.getResponse();
     const body =
@@ -37,12 +37,12 @@ function isCode(value: unknown): boolean {
   return typeof value === 'string' && /^[a-z_]+$/.test(value);
 }
 
-function classify(status: number): [number, string] {
+function classify(status: HttpStatus): [number, string] {
   if (status === HttpStatus.PAYLOAD_TOO_LARGE) return [HttpStatus.BAD_REQUEST, 'payload_too_large'];
   if (status === HttpStatus.UNSUPPORTED_MEDIA_TYPE)
     return [HttpStatus.BAD_REQUEST, 'unsupported_content_type'];
   if (status === HttpStatus.NOT_FOUND) return [status, 'not_found'];
   if (status === HttpStatus.UNAUTHORIZED) return [status, 'unauthorized'];
-  if (status >= 400 && status < 500) return [status, 'invalid_request'];
+  if (Number(status) >= 400 && Number(status) < 500) return [status, 'invalid_request'];
   return [status, 'internal_error'];
 }
