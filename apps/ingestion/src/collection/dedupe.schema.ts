@@ -2,20 +2,21 @@ import { Schema } from 'mongoose';
 
 export const DEDUPE_MODEL = 'DedupeEntry';
 
+/**
+ * Two kinds of entry, both written by insert only (FerretDB's SQLite backend finds documents by
+ * `_id` fast but scans for updates and `$in`): `c:<sourceId>:<messageId>` claims a messageId for
+ * a request; `k:<sourceId>:<messageId>` records that Kafka acknowledged it.
+ */
 export interface DedupeDocument {
-  /** `<sourceId>:<messageId>`: the unique `_id` is what makes one claim win across replicas. */
   _id: string;
-  /** When the messageId was claimed; the window is measured from it. */
+  /** When the entry was written; the window is measured from it. */
   at: Date;
-  /** True once Kafka acknowledged the event; an unconfirmed claim never suppresses a retry. */
-  confirmed: boolean;
 }
 
 export const DedupeSchema = new Schema<DedupeDocument>(
   {
     _id: { type: String, required: true },
     at: { type: Date, required: true },
-    confirmed: { type: Boolean, required: true },
   },
   { collection: 'dedupe', versionKey: false },
 );
