@@ -13,6 +13,7 @@ import { RateLimiter } from './collection/rate-limiter';
 import { INGESTION_CONFIG } from './config/ingestion-config.token';
 import type { IngestionConfig } from './config/ingestion.config';
 import { MetricsController } from './metrics/metrics.controller';
+import { OpenApiController } from './openapi/openapi.controller';
 import { RawEventsConsumer } from './raw-ingest/raw-events.consumer';
 import {
   SOURCE_MODEL,
@@ -36,7 +37,13 @@ export class IngestionModule {
           { name: DEDUPE_MODEL, schema: DedupeSchema },
         ]),
       ],
-      controllers: [CollectionController, AdminController, MetricsController, RawEventsConsumer],
+      controllers: [
+        CollectionController,
+        AdminController,
+        MetricsController,
+        OpenApiController,
+        RawEventsConsumer,
+      ],
       providers: [
         { provide: INGESTION_CONFIG, useValue: config },
         AdminTokenGuard,
