@@ -53,6 +53,8 @@ export function trackingPlan(body: Record<string, unknown>): TrackingPlanDefinit
   }
   if (traits !== undefined && !isPlainObject(traits))
     throw invalid('traits', 'must be a JSON Schema');
+  if (groupTraits !== undefined && !isPlainObject(groupTraits))
+    throw invalid('groupTraits', 'must be a JSON Schema');
   if (allowUnplannedEvents !== undefined && typeof allowUnplannedEvents !== 'boolean') {
     throw invalid('allowUnplannedEvents', 'must be true or false');
   }

@@ -154,7 +154,14 @@ export class CollectEventsUseCase {
       }
       return { event };
     }
-    const size = Buffer.byteLength(JSON.stringify(item.json) ?? '');
+    const size = byteSizeOf(item.json);
+    if (size === null) {
+      return {
+        rejected: invalid(index, messageIdOf(item.json), [
+          { path: '', message: 'the event is nested too deeply to be read' },
+        ]),
+      };
+    }
     if (size > this.config.limits.maxEventBytes) {
       return {
         rejected: {
@@ -241,11 +248,25 @@ function describe(problem: FieldProblem): string {
   return problem.path ? `${problem.path}: ${problem.message}` : problem.message;
 }
 
+/** The event's JSON size in bytes; null when it cannot be serialised (nesting deep enough to overflow the stack). */
+function byteSizeOf(json: unknown): number | null {
+  try {
+    return Buffer.byteLength(JSON.stringify(json) ?? '');
+  } catch {
+    return null;
+  }
+}
+
 function messageIdOf(json: unknown): string | null {
   const id = (json as { messageId?: unknown } | null)?.messageId;
   return typeof id === 'string' ? id : null;
 }
 
+/** The item's own JSON; empty for the rare value that cannot be serialised (absurd nesting). */
 function payloadOf(item: IncomingItem): Buffer {
-  return Buffer.from(JSON.stringify('json' in item ? item.json : item.event) ?? 'null');
+  try {
+    return Buffer.from(JSON.stringify('json' in item ? item.json : item.event) ?? 'null');
+  } catch {
+    return Buffer.alloc(0);
+  }
 }

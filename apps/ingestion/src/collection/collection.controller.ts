@@ -36,6 +36,15 @@ export class CollectionController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: Reply,
   ) {
+    return this.guard(reply, () => this.collectBatch(body, headers, request, reply));
+  }
+
+  private async collectBatch(
+    body: unknown,
+    headers: Record<string, string | undefined>,
+    request: FastifyRequest,
+    reply: Reply,
+  ) {
     const receivedAt = Date.now();
     const auth = await this.authenticate(headers.authorization, writeKeyIn(body), reply);
     if (!auth) return unauthorized();
@@ -74,15 +83,33 @@ export class CollectionController {
     @Headers() headers: Record<string, string | undefined>,
     @Res({ passthrough: true }) reply: Reply,
   ) {
-    const receivedAt = Date.now();
     if (!(EVENT_TYPES as readonly string[]).includes(call)) {
       reply.status(404);
       return { success: false, error: 'not_found', message: `no endpoint /v1/${call}` };
     }
+    return this.guard(reply, () => this.collectOne(call as EventType, body, headers, reply));
+  }
+
+  private async collectOne(
+    call: EventType,
+    body: unknown,
+    headers: Record<string, string | undefined>,
+    reply: Reply,
+  ) {
+    const receivedAt = Date.now();
     const auth = await this.authenticate(headers.authorization, undefined, reply);
     if (!auth) return unauthorized();
     if (isUnparsed(body)) return this.refuse(body, auth, receivedAt, reply);
-    return this.run(auth, [{ json: body }], receivedAt, reply, headers, call as EventType);
+    return this.run(auth, [{ json: body }], receivedAt, reply, headers, call);
+  }
+
+  /** Maps an unavailable dependency or a rate limit to its status, for every route. */
+  private async guard<T>(reply: Reply, work: () => Promise<T>) {
+    try {
+      return await work();
+    } catch (error) {
+      return failure(error, reply);
+    }
   }
 
   private async run(
@@ -94,21 +121,17 @@ export class CollectionController {
     type?: EventType,
     defaults?: BatchDefaults,
   ) {
-    try {
-      this.rateLimiter.check(auth.source, items.length);
-      const result = await this.collect.collect({
-        auth,
-        items,
-        channel: 'http',
-        receivedAt,
-        contentType: headers['content-type'] ?? null,
-        type,
-        defaults,
-      });
-      return respond(result, reply);
-    } catch (error) {
-      return failure(error, reply);
-    }
+    this.rateLimiter.check(auth.source, items.length);
+    const result = await this.collect.collect({
+      auth,
+      items,
+      channel: 'http',
+      receivedAt,
+      contentType: headers['content-type'] ?? null,
+      type,
+      defaults,
+    });
+    return respond(result, reply);
   }
 
   private async authenticate(

@@ -37,11 +37,15 @@ export class DedupeRepository {
     const windowStart = now.getTime() - windowMs;
     const seenBefore = keys.filter((key) => conflicts.has(claimId(key)));
     const acks = await this.findAcks(seenBefore);
-    const duplicates = new Set(seenBefore.filter((key) => (acks.get(key)?.getTime() ?? -Infinity) > windowStart));
+    const duplicates = new Set(
+      seenBefore.filter((key) => (acks.get(key)?.getTime() ?? -Infinity) > windowStart),
+    );
     // An acknowledgement older than the window starts a new one: forget it and claim again.
     const expired = seenBefore.filter((key) => acks.has(key) && !duplicates.has(key));
     if (expired.length > 0) {
-      await this.model.collection.deleteMany({ _id: { $in: expired.flatMap((key) => [claimId(key), ackId(key)]) } } as object);
+      await this.model.collection.deleteMany({
+        _id: { $in: expired.flatMap((key) => [claimId(key), ackId(key)]) },
+      } as object);
       await this.insertAll(expired.map(claimId), now);
     }
     // A claim without acknowledgement belongs to a request in flight or one that failed:
@@ -69,7 +73,9 @@ export class DedupeRepository {
   private async insertAll(ids: string[], at: Date): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     try {
-      await this.model.collection.insertMany(ids.map((_id) => ({ _id, at })) as never[], { ordered: false });
+      await this.model.collection.insertMany(ids.map((_id) => ({ _id, at })) as never[], {
+        ordered: false,
+      });
       return new Set();
     } catch (error) {
       // Checked by shape: the driver mongoose loads may be another copy than ours.
@@ -87,7 +93,9 @@ export class DedupeRepository {
     for (let start = 0; start < keys.length; start += LOOKUP_CONCURRENCY) {
       const slice = keys.slice(start, start + LOOKUP_CONCURRENCY);
       const found = await Promise.all(
-        slice.map((key) => this.model.collection.findOne<DedupeDocument>({ _id: ackId(key) } as object)),
+        slice.map((key) =>
+          this.model.collection.findOne<DedupeDocument>({ _id: ackId(key) } as object),
+        ),
       );
       found.forEach((entry, i) => entry && acks.set(slice[i], entry.at));
     }

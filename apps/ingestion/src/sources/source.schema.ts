@@ -9,7 +9,8 @@ export interface SourceDocument {
   enabled: boolean;
   createdAt: Date;
   rateLimit: { eventsPerSecond: number; burst: number } | null;
-  trackingPlan: Record<string, unknown> | null;
+  /** JSON text: JSON Schemas use keys ($ref, $defs, dotted names) a document store may refuse. */
+  trackingPlan: string | null;
   version: number;
 }
 
@@ -21,7 +22,7 @@ export const SourceSchema = new Schema<SourceDocument>(
     enabled: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
     rateLimit: { type: Schema.Types.Mixed, default: null },
-    trackingPlan: { type: Schema.Types.Mixed, default: null },
+    trackingPlan: { type: String, default: null },
     version: { type: Number, required: true },
   },
   { collection: 'sources', versionKey: false },

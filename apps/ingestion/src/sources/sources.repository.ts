@@ -38,15 +38,20 @@ export class SourcesRepository {
   /** Applies a change and bumps the version in one atomic update; null when there is no such source. */
   async update(
     id: string,
-    change: Partial<{
+    {
+      trackingPlan,
+      ...change
+    }: Partial<{
       enabled: boolean;
       name: string;
       rateLimit: SourceRateLimit | null;
       trackingPlan: TrackingPlanDefinition | null;
     }>,
   ): Promise<Source | null> {
+    const set =
+      trackingPlan === undefined ? change : { ...change, trackingPlan: serialise(trackingPlan) };
     const document = await this.sources
-      .findOneAndUpdate({ _id: id }, { $set: change, $inc: { version: 1 } }, { new: true })
+      .findOneAndUpdate({ _id: id }, { $set: set, $inc: { version: 1 } }, { new: true })
       .lean<SourceDocument>()
       .exec();
     return document ? toSource(document) : null;
@@ -90,7 +95,11 @@ export class SourcesRepository {
 
 function toDocument(source: Source): SourceDocument {
   const { id, trackingPlan, ...rest } = source;
-  return { _id: id, ...rest, trackingPlan: trackingPlan as Record<string, unknown> | null };
+  return { _id: id, ...rest, trackingPlan: serialise(trackingPlan) };
+}
+
+function serialise(plan: TrackingPlanDefinition | null): string | null {
+  return plan === null ? null : JSON.stringify(plan);
 }
 
 function toSource(document: SourceDocument): Source {
@@ -100,7 +109,9 @@ function toSource(document: SourceDocument): Source {
     enabled: document.enabled,
     createdAt: new Date(document.createdAt),
     rateLimit: document.rateLimit ?? null,
-    trackingPlan: (document.trackingPlan as TrackingPlanDefinition | null) ?? null,
+    trackingPlan: document.trackingPlan
+      ? (JSON.parse(document.trackingPlan) as TrackingPlanDefinition)
+      : null,
     version: document.version,
   };
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TrackingPlan, type TrackingPlanDefinition } from '@tessera/collection';
 import { randomUUID } from 'node:crypto';
+import { IngestUnavailableError } from '../collection/ingest-unavailable.error';
 import { INGESTION_CONFIG } from '../config/ingestion-config.token';
 import type { IngestionConfig } from '../config/ingestion.config';
 import type { Source, SourceRateLimit, WriteKeyInfo } from './source';
@@ -108,7 +109,14 @@ export class SourcesService {
   }
 
   private async lookUp(hash: string, now: number): Promise<CacheEntry> {
-    const entry: CacheEntry = { value: await this.resolve(hash, now), fetchedAt: now };
+    let value: AuthenticatedSource | UnauthorizedSourceError;
+    try {
+      value = await this.resolve(hash, now);
+    } catch (error) {
+      // The store did not answer: the caller answers 503 (HTTP) or retries the batch (Kafka).
+      throw new IngestUnavailableError('store', { cause: error });
+    }
+    const entry: CacheEntry = { value, fetchedAt: now };
     if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
     this.cache.set(hash, entry);
     return entry;
