@@ -518,14 +518,17 @@ describe('parseSegmentEvent', () => {
       expect(accepted(parse(call)).sentAt).toBe(NOON + HOUR + 5 * SECOND);
     });
 
-    it('takes originalTimestamp over timestamp as the client time to correct', () => {
+    it('takes an explicit timestamp over the SDK call time in originalTimestamp, and keeps both', () => {
+      // RudderStack's SDKs send the caller's backdated `timestamp` next to their own call time.
       const call = track({
-        originalTimestamp: '2024-03-05T13:00:00Z',
-        timestamp: '2024-03-05T13:00:03Z',
+        originalTimestamp: '2024-03-05T13:00:03Z',
+        timestamp: '2024-03-05T13:00:00Z',
         sentAt: '2024-03-05T13:00:05Z',
       });
+      const event = accepted(parse(call));
 
-      expect(accepted(parse(call)).timestamp).toBe(NOON);
+      expect(event.timestamp).toBe(NOON);
+      expect(event.originalTimestamp).toBe(NOON + HOUR + 3 * SECOND);
     });
 
     it('corrects with the batch sentAt an event that has none of its own', () => {

@@ -88,13 +88,16 @@ export function parseSegmentEvent(input: unknown, options: ParseOptions): ParseR
     read.object('integrations'),
   );
   const clientTimestamp = read.time('timestamp');
-  const originalTimestamp = read.time('originalTimestamp') ?? clientTimestamp;
+  const clientOriginal = read.time('originalTimestamp');
+  const originalTimestamp = clientOriginal ?? clientTimestamp;
   const sentAt = read.time('sentAt') ?? readDefaultTime(options.defaults?.sentAt, problems);
 
+  // An explicit `timestamp` is when the event happened (a backdated or imported event) and wins
+  // over the SDK's own call time in `originalTimestamp` (RudderStack's SDKs send both).
   const timestamp = correctedTimestamp({
     receivedAt: options.receivedAt,
     sentAt,
-    originalTimestamp,
+    originalTimestamp: clientTimestamp ?? clientOriginal,
   });
   if (Math.abs(timestamp) > MAX_DATE_MILLIS) {
     problems.push({
