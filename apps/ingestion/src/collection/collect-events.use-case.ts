@@ -15,8 +15,14 @@ import { EventsPublisher } from './events-publisher';
 import { IngestUnavailableError } from './ingest-unavailable.error';
 import { IngestionMetrics } from './ingestion-metrics';
 
-/** One incoming event: a parsed JSON value (HTTP, JSON on Kafka) or a contract Event (Avro on Kafka). */
-export type IncomingItem = { json: unknown } | { event: Event };
+/**
+ * One incoming Segment-spec call as parsed JSON, with the bytes it arrived as when it arrived on
+ * its own (a single-call request, a Kafka record): those go to the rejected topic as they were.
+ */
+export interface IncomingItem {
+  json: unknown;
+  bytes?: Buffer;
+}
 
 export interface CollectRequest {
   auth: AuthenticatedSource;
@@ -98,20 +104,14 @@ export class CollectEventsUseCase {
       planned.map(({ event }) => event),
       request,
     );
-    try {
-      await this.publisher.publish(forward.events, rejections);
-    } catch (error) {
-      await this.dedupe
-        .release(forward.keys)
-        .catch((releaseError: unknown) =>
-          this.logger.warn(`could not release dedupe claims: ${String(releaseError)}`),
-        );
-      throw error;
+    // If this fails, nothing is acknowledged: the client's retry takes the claims over.
+    await this.publisher.publish(forward.events, rejections);
+    if (forward.events.length > 0) {
+      await this.dedupe.acknowledge(forward.requestId).catch((ackError: unknown) =>
+        // An unacknowledged claim only means a retry is forwarded again: a duplicate, not a loss.
+        this.logger.warn(`could not acknowledge dedupe claims: ${String(ackError)}`),
+      );
     }
-    await this.dedupe.confirm(forward.keys).catch((confirmError: unknown) =>
-      // Unconfirmed claims only mean a retry would be forwarded again: a duplicate, not a loss.
-      this.logger.warn(`could not confirm dedupe claims: ${String(confirmError)}`),
-    );
 
     this.record(source.id, request.channel, forward.events.length, duplicates, rejected);
     rejected.sort((a, b) => a.index - b.index);
@@ -143,17 +143,6 @@ export class CollectEventsUseCase {
     request: CollectRequest,
   ): { event: Event } | { rejected: RejectedItem } {
     const sourceId = request.auth.source.id;
-    if ('event' in item) {
-      const event = { ...item.event, sourceId };
-      if (!event.userId && !event.anonymousId) {
-        return {
-          rejected: invalid(index, event.messageId, [
-            { path: 'userId', message: 'userId or anonymousId is required' },
-          ]),
-        };
-      }
-      return { event };
-    }
     const size = byteSizeOf(item.json);
     if (size === null) {
       return {
@@ -202,7 +191,7 @@ export class CollectEventsUseCase {
     }
     const forwardEvents = unique.filter((_, i) => !claim.duplicates.has(keys[i]));
     return {
-      forward: { events: forwardEvents, keys: claim.claimed },
+      forward: { events: forwardEvents, requestId: claim.requestId },
       duplicates: events.length - forwardEvents.length,
     };
   }
@@ -262,10 +251,11 @@ function messageIdOf(json: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-/** The item's own JSON; empty for the rare value that cannot be serialised (absurd nesting). */
+/** The item's bytes as received, else its JSON; empty for a value that cannot be serialised (absurd nesting). */
 function payloadOf(item: IncomingItem): Buffer {
+  if (item.bytes) return item.bytes;
   try {
-    return Buffer.from(JSON.stringify('json' in item ? item.json : item.event) ?? 'null');
+    return Buffer.from(JSON.stringify(item.json) ?? 'null');
   } catch {
     return Buffer.alloc(0);
   }

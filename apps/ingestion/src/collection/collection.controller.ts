@@ -81,26 +81,30 @@ export class CollectionController {
     @Param('call') call: string,
     @Body() body: unknown,
     @Headers() headers: Record<string, string | undefined>,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: Reply,
   ) {
     if (!(EVENT_TYPES as readonly string[]).includes(call)) {
       reply.status(404);
       return { success: false, error: 'not_found', message: `no endpoint /v1/${call}` };
     }
-    return this.guard(reply, () => this.collectOne(call as EventType, body, headers, reply));
+    return this.guard(reply, () =>
+      this.collectOne(call as EventType, body, headers, request.rawBody, reply),
+    );
   }
 
   private async collectOne(
     call: EventType,
     body: unknown,
     headers: Record<string, string | undefined>,
+    bytes: Buffer | undefined,
     reply: Reply,
   ) {
     const receivedAt = Date.now();
     const auth = await this.authenticate(headers.authorization, undefined, reply);
     if (!auth) return unauthorized();
     if (isUnparsed(body)) return this.refuse(body, auth, receivedAt, reply);
-    return this.run(auth, [{ json: body }], receivedAt, reply, headers, call);
+    return this.run(auth, [{ json: body, bytes }], receivedAt, reply, headers, call);
   }
 
   /** Maps an unavailable dependency or a rate limit to its status, for every route. */

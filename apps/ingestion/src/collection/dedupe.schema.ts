@@ -3,20 +3,24 @@ import { Schema } from 'mongoose';
 export const DEDUPE_MODEL = 'DedupeEntry';
 
 /**
- * Two kinds of entry, both written by insert only (FerretDB's SQLite backend finds documents by
- * `_id` fast but scans for updates and `$in`): `c:<sourceId>:<messageId>` claims a messageId for
- * a request; `k:<sourceId>:<messageId>` records that Kafka acknowledged it.
+ * Two kinds of entry, written by insert on the hot path (FerretDB's SQLite backend finds
+ * documents by `_id` fast but scans for updates and `$in`):
+ * - `c:<sourceId>:<messageId>` claims a messageId for the request `r`;
+ * - `a:<r>` says Kafka acknowledged every event request `r` claimed.
  */
 export interface DedupeDocument {
   _id: string;
-  /** When the entry was written; the window is measured from it. */
+  /** When the entry was written; the window is measured from the claim's time. */
   at: Date;
+  /** On a claim: the request that holds it. */
+  r?: string;
 }
 
 export const DedupeSchema = new Schema<DedupeDocument>(
   {
     _id: { type: String, required: true },
     at: { type: Date, required: true },
+    r: { type: String },
   },
   { collection: 'dedupe', versionKey: false },
 );

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { AvroCodec, CodecError, TOPICS, type RejectedEvent } from '@tessera/contracts';
+import { AvroCodec, CodecError, TOPICS, type Event, type RejectedEvent } from '@tessera/contracts';
 import type { ConsumedMessage } from '@tessera/platform-kafka';
 import { CollectEventsUseCase, type IncomingItem } from '../collection/collect-events.use-case';
 import { UnauthorizedSourceError } from '../sources/source-errors';
@@ -81,7 +81,7 @@ export class RawEventsConsumer {
     | { problem: string; reason: RejectedEvent['reason'] } {
     if (isAvro(bytes)) {
       try {
-        return { items: [{ event: this.codec.decodeAs('Event', bytes) }] };
+        return { items: [{ json: toSegmentCall(this.codec.decodeAs('Event', bytes)), bytes }] };
       } catch (error) {
         const detail = error instanceof CodecError ? error.message : String(error);
         return { problem: `undecodable Avro record: ${detail}`, reason: 'undecodable' };
@@ -97,7 +97,7 @@ export class RawEventsConsumer {
       };
     }
     const batch = (json as { batch?: unknown } | null)?.batch;
-    if (!Array.isArray(batch)) return { items: [{ json }] };
+    if (!Array.isArray(batch)) return { items: [{ json, bytes }] };
     const { context, integrations, sentAt } = json as {
       context?: unknown;
       integrations?: unknown;
@@ -115,4 +115,19 @@ function isAvro(bytes: Buffer): boolean {
     (bytes[0] === AVRO_SINGLE_OBJECT[0] && bytes[1] === AVRO_SINGLE_OBJECT[1]) ||
     (bytes[0] === CONFLUENT_MAGIC && bytes.length > 5)
   );
+}
+
+/**
+ * A contract Event as the Segment call it stands for, so that it goes through the same checks as
+ * JSON: ingestion stamps receivedAt and its source, and corrects the time as for any call.
+ */
+function toSegmentCall(event: Event): Record<string, unknown> {
+  const { receivedAt: _receivedAt, sourceId: _sourceId, violations: _violations, ...call } = event;
+  const iso = (millis: number | null) => (millis === null ? null : new Date(millis).toISOString());
+  return {
+    ...call,
+    timestamp: iso(event.timestamp),
+    sentAt: iso(event.sentAt),
+    originalTimestamp: iso(event.originalTimestamp),
+  };
 }
