@@ -105,13 +105,13 @@ export class CollectEventsUseCase {
       request,
     );
     // If this fails, nothing is acknowledged: the client's retry takes the claims over.
-    await this.publisher.publish(forward.events, rejections);
-    if (forward.events.length > 0) {
-      await this.dedupe.acknowledge(forward.requestId).catch((ackError: unknown) =>
+    const acknowledge = () =>
+      this.dedupe.acknowledge(forward.requestId).catch((ackError: unknown) =>
         // An unacknowledged claim only means a retry is forwarded again: a duplicate, not a loss.
         this.logger.warn(`could not acknowledge dedupe claims: ${String(ackError)}`),
       );
-    }
+    await this.publisher.publish(forward.events, rejections, acknowledge);
+    if (forward.events.length > 0) await acknowledge();
 
     this.record(source.id, request.channel, forward.events.length, duplicates, rejected);
     rejected.sort((a, b) => a.index - b.index);

@@ -18,7 +18,15 @@ export class EventsPublisher {
     @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
   ) {}
 
-  async publish(accepted: Event[], rejected: RejectedEvent[]): Promise<void> {
+  /**
+   * `onLateDelivery` runs when Kafka acknowledges after the caller was already told it did not
+   * (timeout): the caller can still record the delivery, so the client's retry is a duplicate.
+   */
+  async publish(
+    accepted: Event[],
+    rejected: RejectedEvent[],
+    onLateDelivery?: () => Promise<void>,
+  ): Promise<void> {
     const byTopic: Record<string, OutboundRecord[]> = {
       [this.topics.resolve(TOPICS.acceptedEvents)]: accepted.map((event) => ({
         key: this.codec.encode('EventKey', {
@@ -31,20 +39,26 @@ export class EventsPublisher {
         value: this.codec.encode('RejectedEvent', rejection),
       })),
     };
-    await this.withTimeout(this.publisher.publish(byTopic));
+    await this.withTimeout(this.publisher.publish(byTopic), onLateDelivery);
   }
 
-  private async withTimeout(work: Promise<void>): Promise<void> {
+  private async withTimeout(
+    work: Promise<void>,
+    onLateDelivery?: () => Promise<void>,
+  ): Promise<void> {
+    let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no acknowledgement within ${this.config.publishTimeoutMs} ms`)),
-        this.config.publishTimeoutMs,
-      );
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new Error(`no acknowledgement within ${this.config.publishTimeoutMs} ms`));
+      }, this.config.publishTimeoutMs);
     });
     try {
       await Promise.race([work, timeout]);
     } catch (error) {
+      // The producer keeps trying after the timeout; a late success still counts as delivered.
+      if (timedOut && onLateDelivery) work.then(onLateDelivery).catch(() => undefined);
       throw new IngestUnavailableError('kafka', { cause: error });
     } finally {
       clearTimeout(timer);
