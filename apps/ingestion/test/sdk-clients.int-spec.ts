@@ -40,7 +40,7 @@ async function deliverWithSegment(harness: IngestionHarness, writeKey: string, s
   analytics.on('http_response', ({ status, statusText }) => {
     if (status !== 200) delivery.failures.push(`${status} ${statusText}`);
   });
-  analytics.on('error', (error) => delivery.failures.push(String(error)));
+  analytics.on('error', (error) => delivery.failures.push(JSON.stringify(error)));
   analytics.track({
     userId: `track-${s.run}`,
     event: 'Order Completed',
