@@ -1,6 +1,6 @@
 import { AvroCodec, TOPICS, type RejectedEvent } from '@tessera/contracts';
 import { anEvent, eventually } from '@tessera/testing';
-import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { IngestionHarness } from './ingestion-harness';
 
