@@ -38,7 +38,7 @@ describe('direct Kafka ingest from the raw-events topic', () => {
       messages: records.map(({ value, writeKey, key }) => ({
         key: key ?? null,
         value,
-        headers: (writeKey === undefined ? {} : { [WRITE_KEY_HEADER]: writeKey }),
+        headers: writeKey === undefined ? {} : { [WRITE_KEY_HEADER]: writeKey },
       })),
     });
   }

@@ -38,6 +38,7 @@ export class KafkaBatchConsumer {
   private readonly consumer: Consumer;
   private readonly processors = new Map<string, BatchProcessor<unknown>>();
   private joined = false;
+  private stopping = false;
   private crashed: Error | undefined;
 
   constructor(private readonly options: KafkaBatchConsumerOptions) {
@@ -46,6 +47,8 @@ export class KafkaBatchConsumer {
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
+      // kafkajs restarts a crashed consumer even after disconnect(); once stopping, it must not.
+      retry: { retries: 5, restartOnFailure: () => Promise.resolve(!this.stopping) },
     });
     for (const subscription of options.subscriptions) {
       this.processors.set(
@@ -60,6 +63,8 @@ export class KafkaBatchConsumer {
     });
     this.consumer.on(CRASH, ({ payload }) => {
       this.crashed = payload.error;
+      // Releases connections a restart already under way opened after stop() was called.
+      if (this.stopping) void this.consumer.disconnect().catch(() => undefined);
       this.options.logger.error(
         { err: payload.error, restart: payload.restart },
         'consumer crashed',
@@ -88,6 +93,7 @@ export class KafkaBatchConsumer {
 
   /** Stops fetching, lets the in-flight slice finish and commit, then leaves the group. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.consumer.disconnect();
   }
 
