@@ -6,11 +6,7 @@ import { MalformedJsonBody, UnsupportedContentTypeBody } from './request-body';
  * Read as JSON: `text/plain` because browser SDKs send it to avoid CORS preflights, and
  * `application/x-www-form-urlencoded` because RudderStack's Node SDK labels its gzipped JSON so.
  */
-export const JSON_CONTENT_TYPES = [
-  'application/json',
-  'text/plain',
-  'application/x-www-form-urlencoded',
-];
+const JSON_CONTENT_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded'];
 
 declare module 'fastify' {
   interface FastifyRequest {
