@@ -246,7 +246,7 @@ kafka_start() {
 # ----------------------------------------------------------------------------- ferretdb
 ferret_install() {
   local want have=""
-  want=$(hash_files "$FERRET_SRC/main.go" "$FERRET_SRC/go.mod" "$FERRET_SRC/go.sum")
+  want=$(hash_files "$FERRET_SRC/main.go" "$FERRET_SRC/go.mod" "$FERRET_SRC/go.sum" "$FERRET_SRC"/patches/*.patch)
   [[ -f $FERRET_HOME/.build-hash ]] && have=$(cat "$FERRET_HOME/.build-hash")
   if [[ $want == "$have" && -x $FERRET_BIN ]]; then
     return 0
@@ -254,8 +254,21 @@ ferret_install() {
   need go "Go builds the embedded FerretDB binary"
   log "ferretdb: building FerretDB v1.24.2 (embedded, SQLite backend) into $FERRET_BIN (first run only, ~1-2 min)..."
   mkdir -p "$FERRET_HOME"
-  (cd "$FERRET_SRC" && go build -trimpath -tags ferretdb_no_postgresql -o "$FERRET_BIN.tmp" ./) >&2 \
+  # FerretDB's published module, with our patches (tools/infra/ferretdb/patches), in a build copy
+  # of the main module that replaces the module by the patched source.
+  local build="$FERRET_HOME/build" upstream patch
+  rm -rf "$build" && mkdir -p "$build"
+  cp "$FERRET_SRC/main.go" "$FERRET_SRC/go.mod" "$FERRET_SRC/go.sum" "$build/"
+  upstream=$(cd "$build" && go mod download -json github.com/FerretDB/FerretDB | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d $upstream ]] || die "ferretdb: could not download github.com/FerretDB/FerretDB"
+  cp -R "$upstream" "$build/FerretDB" && chmod -R u+w "$build/FerretDB"
+  for patch in "$FERRET_SRC"/patches/*.patch; do
+    patch --quiet -p1 -d "$build/FerretDB" <"$patch" >&2 || die "ferretdb: patch $(basename "$patch") does not apply"
+  done
+  (cd "$build" && go mod edit -replace github.com/FerretDB/FerretDB=./FerretDB \
+    && go build -trimpath -tags ferretdb_no_postgresql -o "$FERRET_BIN.tmp" ./) >&2 \
     || die "ferretdb: go build failed"
+  rm -rf "$build"
   mv -f "$FERRET_BIN.tmp" "$FERRET_BIN"
   echo "$want" >"$FERRET_HOME/.build-hash"
   log "ferretdb: built"
