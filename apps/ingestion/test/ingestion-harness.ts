@@ -17,6 +17,7 @@ export class IngestionHarness {
   readonly accepted: Event[] = [];
   readonly rejected: RejectedEvent[] = [];
   private readonly readers: Consumer[] = [];
+  private readonly replicas: RunningService[] = [];
 
   private constructor(
     readonly run: TestRun,
@@ -37,15 +38,7 @@ export class IngestionHarness {
       KAFKA_TOPIC_PARTITIONS: '2',
       ...env,
     });
-    const service = await bootstrapService({
-      module: AppModule.register(config, run.logger),
-      config,
-      logger: run.logger,
-      port: 0,
-      transport: KafkaBatchServer,
-      configureHttp: (fastify) => configureHttp(fastify, config.limits.maxRequestBytes),
-      httpFilters: [new HttpErrorsFilter()],
-    });
+    const service = await bootService(run, config);
     const harness = new IngestionHarness(run, service, config);
     await harness.follow(TOPICS.acceptedEvents, (value) =>
       harness.accepted.push(harness.codec.decodeAs('Event', value)),
@@ -77,14 +70,15 @@ export class IngestionHarness {
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   }
 
-  /** POSTs to the collection API with Segment's Basic auth. */
+  /** POSTs to the collection API with Segment's Basic auth (to `baseUrl`, default this replica). */
   async post(
     path: string,
     writeKey: string | null,
     body: unknown,
     contentType = 'application/json',
+    baseUrl = this.url,
   ) {
-    const response = await fetch(`${this.url}${path}`, {
+    const response = await fetch(`${baseUrl}${path}`, {
       method: 'POST',
       headers: {
         'content-type': contentType,
@@ -106,8 +100,19 @@ export class IngestionHarness {
     return this.accepted.filter((event) => event.sourceId === sourceId);
   }
 
+  /**
+   * Another replica of the service: same configuration, topics, database and consumer group.
+   * Closed with the harness.
+   */
+  async startReplica(): Promise<RunningService> {
+    const replica = await bootService(this.run, this.config);
+    this.replicas.push(replica);
+    return replica;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.readers.map((reader) => reader.disconnect()));
+    await Promise.all(this.replicas.map((replica) => replica.close()));
     await this.service.close();
     await this.run.cleanup();
   }
@@ -123,4 +128,16 @@ export class IngestionHarness {
       },
     });
   }
+}
+
+function bootService(run: TestRun, config: IngestionConfig): Promise<RunningService> {
+  return bootstrapService({
+    module: AppModule.register(config, run.logger),
+    config,
+    logger: run.logger,
+    port: 0,
+    transport: KafkaBatchServer,
+    configureHttp: (fastify) => configureHttp(fastify, config.limits.maxRequestBytes),
+    httpFilters: [new HttpErrorsFilter()],
+  });
 }

@@ -15,6 +15,9 @@ import { EventsPublisher } from './events-publisher';
 import { IngestUnavailableError } from './ingest-unavailable.error';
 import { IngestionMetrics } from './ingestion-metrics';
 
+/** Time a request gets, after its publish timeout, to record its outcome in the dedupe window. */
+const LEASE_MARGIN_MS = 2_000;
+
 /**
  * One incoming Segment-spec call as parsed JSON, with the bytes it arrived as when it arrived on
  * its own (a single-call request, a Kafka record): those go to the rejected topic as they were.
@@ -110,12 +113,27 @@ export class CollectEventsUseCase {
         // An unacknowledged claim only means a retry is forwarded again: a duplicate, not a loss.
         this.logger.warn(`could not acknowledge dedupe claims: ${String(ackError)}`),
       );
-    await this.publisher.publish(forward.events, rejections, acknowledge);
+    try {
+      await this.publisher.publish(forward.events, rejections, acknowledge);
+    } catch (error) {
+      // Lets the client's retry take the claims over at once rather than after the lease.
+      if (forward.events.length > 0) await this.release(forward.requestId);
+      throw error;
+    }
     if (forward.events.length > 0) await acknowledge();
 
     this.record(source.id, request.channel, forward.events.length, duplicates, rejected);
     rejected.sort((a, b) => a.index - b.index);
     return { accepted: forward.events.length, duplicates, rejected };
+  }
+
+  private async release(requestId: string): Promise<void> {
+    try {
+      await this.dedupe.release(requestId);
+    } catch (error) {
+      // Then the retry waits for the lease to end before it takes the claims over.
+      this.logger.warn(`could not release dedupe claims: ${String(error)}`);
+    }
   }
 
   /** Records a payload refused as a whole (malformed JSON, wrong content type, unknown key). */
@@ -181,11 +199,11 @@ export class CollectEventsUseCase {
     const keys = unique.map((event) => `${sourceId}:${event.messageId}`);
     let claim;
     try {
-      claim = await this.dedupe.claim(
-        keys,
-        new Date(request.receivedAt),
-        this.config.dedupeWindowSeconds * 1000,
-      );
+      claim = await this.dedupe.claim(keys, new Date(request.receivedAt), {
+        windowMs: this.config.dedupeWindowSeconds * 1000,
+        // A holder is in flight at most the publish timeout, then writes its outcome.
+        leaseMs: this.config.publishTimeoutMs + LEASE_MARGIN_MS,
+      });
     } catch (error) {
       throw new IngestUnavailableError('store', { cause: error });
     }

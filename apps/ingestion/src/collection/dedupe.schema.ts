@@ -5,8 +5,10 @@ export const DEDUPE_MODEL = 'DedupeEntry';
 /**
  * Two kinds of entry, written by insert on the hot path (FerretDB's SQLite backend finds
  * documents by `_id` fast but scans for updates and `$in`):
- * - `c:<sourceId>:<messageId>` claims a messageId for the request `r`;
- * - `a:<r>` says Kafka acknowledged every event request `r` claimed.
+ * - `c:<sourceId>:<messageId>` claims a messageId for the request `r`; `c<n>:<sourceId>:<messageId>`
+ *   is the n-th take-over of that claim by a later request;
+ * - `a:<r>` says Kafka acknowledged every event request `r` claimed;
+ * - `f:<r>` says request `r` failed, so its claims may be taken over at once.
  */
 export interface DedupeDocument {
   _id: string;
