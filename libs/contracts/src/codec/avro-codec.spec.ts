@@ -72,6 +72,20 @@ describe('AvroCodec round trips', () => {
     const event = codec.decodeAs('Event', codec.encode('Event', sampleEvent({ traits: {} })));
     expect(event.traits).toEqual({});
   });
+
+  it('encodes records larger than its scratch buffer, and small ones after them, independently', () => {
+    const own = new AvroCodec();
+    const small = sampleEvent();
+    const large = sampleEvent({ properties: { text: 'é'.repeat(150_000), n: 1 } });
+    const first = own.encode('Event', small);
+    const big = own.encode('Event', large);
+    const after = own.encode('Event', small);
+    expect(own.decodeAs('Event', big)).toEqual(large);
+    // Each record owns its bytes: encoding later records does not change earlier ones.
+    expect(own.decodeAs('Event', first)).toEqual(small);
+    expect(after.equals(first)).toBe(true);
+    expect(big.length).toBeGreaterThan(300_000);
+  });
 });
 
 describe('AvroCodec single-object encoding', () => {

@@ -70,6 +70,8 @@ export class AvroCodec {
   private readonly readers = new Map<SchemaName, ReaderSchema>();
   private readonly writers = new Map<bigint, WriterSchema>();
   private readonly confluentWriters = new Map<number, WriterSchema>();
+  /** Where records are encoded before being copied out; grows to the largest record seen. */
+  private scratch = Buffer.allocUnsafe(64 * 1024);
 
   constructor(options: AvroCodecOptions = {}) {
     for (const name of SCHEMA_NAMES) this.registerCurrent(name, SCHEMAS[name]);
@@ -97,15 +99,26 @@ export class AvroCodec {
 
   encode<N extends SchemaName>(name: N, value: SchemaTypes[N]): Buffer {
     const reader = this.reader(name);
-    let body: Buffer;
+    const headerLength = reader.header.length;
+    let end: number;
     try {
-      body = reader.type.toBuffer(value);
+      // Header and body written into one scratch buffer, then copied out once (avsc's toBuffer
+      // allocates a zero-filled buffer of its own, which a concat would copy again).
+      reader.header.copy(this.scratch, 0);
+      end = reader.type.encode(value, this.scratch, headerLength);
+      if (end < 0) {
+        this.scratch = Buffer.allocUnsafe(2 * (this.scratch.length - end));
+        reader.header.copy(this.scratch, 0);
+        end = reader.type.encode(value, this.scratch, headerLength);
+      }
     } catch (cause) {
       const errors = collectFieldErrors(reader.type, value);
       const found = errors.length ? errors : [{ path: '', message: messageOf(cause) }];
       throw new EncodeError(name, found, { cause });
     }
-    return Buffer.concat([reader.header, body]);
+    const record = Buffer.allocUnsafe(end);
+    this.scratch.copy(record, 0, 0, end);
+    return record;
   }
 
   /** Decodes a record of any contract schema; the caller narrows `value` by `schemaName`. */
