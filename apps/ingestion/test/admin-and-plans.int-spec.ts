@@ -169,7 +169,11 @@ describe('the admin API', () => {
       const body = method === 'GET' ? undefined : { eventsPerSecond: 1, mode: 'allow' };
       const response = await harness.admin(method, `/admin/sources/src_unknown${suffix}`, body);
       expect(response.status).toBe(404);
-      expect(response.body).toMatchObject({ error: 'not_found' });
+      expect(response.body).toEqual({
+        success: false,
+        error: 'not_found',
+        message: expect.any(String),
+      });
     });
 
     it.each([
@@ -405,6 +409,7 @@ describe('the admin API', () => {
       });
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({
+        success: false,
         error: 'invalid_tracking_plan',
         problems: [{ path: 'events.Order Completed' }],
       });

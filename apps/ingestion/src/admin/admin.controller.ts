@@ -28,12 +28,15 @@ class AdminErrorsFilter implements ExceptionFilter {
   catch(error: SourceNotFoundError | InvalidTrackingPlanError, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (error instanceof SourceNotFoundError) {
-      void reply.status(404).send({ error: 'not_found', message: error.message });
+      void reply.status(404).send({ success: false, error: 'not_found', message: error.message });
       return;
     }
-    void reply
-      .status(400)
-      .send({ error: 'invalid_tracking_plan', message: error.message, problems: error.problems });
+    void reply.status(400).send({
+      success: false,
+      error: 'invalid_tracking_plan',
+      message: error.message,
+      problems: error.problems,
+    });
   }
 }
 
