@@ -134,3 +134,71 @@ describe('KafkaBatchConsumer', () => {
     expect(commits).toEqual([{ topic: TOPIC, partition: 2, offset: '7' }]);
   });
 });
+
+describe('KafkaBatchConsumer after stop', () => {
+  /** A kafkajs consumer that keeps the config it was made with and lets the test emit events. */
+  function recordingKafka() {
+    const listeners = new Map<string, (event: { payload: unknown }) => void>();
+    const seen = { config: undefined as unknown, disconnects: 0 };
+    const consumer = {
+      events: { GROUP_JOIN: 'join', CRASH: 'crash', STOP: 'stop' },
+      on: (name: string, listener: (event: { payload: unknown }) => void) => {
+        listeners.set(name, listener);
+      },
+      connect: async () => undefined,
+      subscribe: async () => undefined,
+      run: async () => undefined,
+      disconnect: async () => {
+        seen.disconnects += 1;
+      },
+    };
+    const kafka = {
+      consumer: (config: unknown) => {
+        seen.config = config;
+        return consumer;
+      },
+    } as unknown as Kafka;
+    const emit = (name: string, payload: unknown) => listeners.get(name)?.({ payload });
+    return { kafka, seen, emit };
+  }
+
+  function consumerOn(kafka: Kafka) {
+    return new KafkaBatchConsumer({
+      kafka,
+      groupId: 'test',
+      topics: new TopicNames(),
+      subscriptions: [{ topic: TOPIC, decode: (m) => m.value, handler: async () => undefined }],
+      deadLetters: { park: async () => undefined } as unknown as DeadLetterPublisher,
+      logger: pino({ level: 'silent' }),
+    });
+  }
+
+  const restartOnFailure = (config: unknown) =>
+    (
+      config as { retry: { restartOnFailure: (error: Error) => Promise<boolean> } }
+    ).retry.restartOnFailure(new Error('broker gone'));
+
+  it('lets kafkajs restart it after a crash while it runs, and never once it was stopped', async () => {
+    const { kafka, seen } = recordingKafka();
+    const consumer = consumerOn(kafka);
+    await consumer.start();
+    await expect(restartOnFailure(seen.config)).resolves.toBe(true);
+    await consumer.stop();
+    await expect(restartOnFailure(seen.config)).resolves.toBe(false);
+  });
+
+  it('disconnects again what a restart under way opened when it crashes after stop', async () => {
+    const { kafka, seen, emit } = recordingKafka();
+    const consumer = consumerOn(kafka);
+    await consumer.start();
+    emit('join', {});
+    expect(consumer.isReady()).toBe(true);
+    emit('crash', { error: new Error('broker gone'), restart: true });
+    expect(consumer.isReady()).toBe(false);
+    expect(seen.disconnects).toBe(0);
+    await consumer.stop();
+    expect(seen.disconnects).toBe(1);
+    emit('crash', { error: new Error('broker gone'), restart: true });
+    expect(seen.disconnects).toBe(2);
+  });
+});
