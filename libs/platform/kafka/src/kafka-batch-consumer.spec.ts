@@ -170,6 +170,8 @@ describe('KafkaBatchConsumer after stop', () => {
       subscriptions: [{ topic: TOPIC, decode: (m) => m.value, handler: async () => undefined }],
       deadLetters: { park: async () => undefined } as unknown as DeadLetterPublisher,
       logger: pino({ level: 'silent' }),
+      maxAttempts: 2,
+      retryBackoffMs: 0,
     });
   }
 
