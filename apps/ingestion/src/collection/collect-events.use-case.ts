@@ -120,7 +120,8 @@ export class CollectEventsUseCase {
       if (forward.events.length > 0) await this.release(forward.requestId);
       throw error;
     }
-    if (forward.events.length > 0) await acknowledge();
+    // Not waited for: a copy arriving before it is written waits for it (see DedupeRepository).
+    if (forward.events.length > 0) void acknowledge();
 
     this.record(source.id, request.channel, forward.events.length, duplicates, rejected);
     rejected.sort((a, b) => a.index - b.index);

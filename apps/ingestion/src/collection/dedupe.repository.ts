@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { InsertBatcher, type InsertTarget } from '@tessera/platform-mongo';
 import type { Model } from 'mongoose';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DEDUPE_MODEL, type DedupeDocument } from './dedupe.schema';
 
 /** Ids per `_id $in` read (FerretDB pushes down up to 10,000). */
@@ -28,7 +28,14 @@ export interface ClaimResult {
   duplicates: Set<string>;
 }
 
-/** Generation 0 is `c:<key>`; a take-over inserts the next generation, `c<n>:<key>`. */
+/**
+ * A key's digest: 128 bits of SHA-256, 22 characters. Short ids keep the store's `_id` index small
+ * (FerretDB costs more per insert with long ids), and the store never holds messageIds in clear.
+ */
+const digestOf = (key: string) =>
+  createHash('sha256').update(key).digest().subarray(0, 16).toString('base64url');
+
+/** Generation 0 is `c:<digest>`; a take-over inserts the next generation, `c<n>:<digest>`. */
 const claimId = (key: string, generation = 0) =>
   generation === 0 ? `c:${key}` : `c${generation}:${key}`;
 const ackId = (requestId: string) => `a:${requestId}`;
@@ -39,23 +46,25 @@ type Verdict = 'duplicate' | 'take-over' | 'wait';
 /**
  * The messageId window shared by all replicas, built from inserts on a unique `_id` only (no
  * transactions, and the one atomic operation every store offers, FerretDB included):
- * - a request claims each key by inserting `c:<key>` with its request id; two replicas cannot
+ * - a request claims each key (`<sourceId>:<messageId>`, as a digest) by inserting `c:<digest>`
+ *   with its request id; two replicas cannot
  *   both insert it;
  * - once Kafka acknowledged its events, the request inserts one acknowledgement `a:<request>`;
  * - a request whose insert meets an existing claim reads it: acknowledged within the window, the
  *   key is a duplicate; held by a request that may still be in flight (younger than the lease),
  *   it waits for that request's outcome; held by a request that failed (said so with `f:<request>`,
  *   or was not acknowledged within the lease) or acknowledged before the window, it takes the key over by inserting the next
- *   generation `c<n>:<key>`, which again only one request can do.
+ *   generation `c<n>:<digest>`, which again only one request can do.
  * So concurrent copies of an event on several replicas are forwarded once, and a failed request
  * (or a crashed replica) never turns the client's retry into a "duplicate". What remains is
  * at-least-once: a holder that timed out but whose events reached Kafka after its lease is
  * forwarded again by the request that took over.
  */
 @Injectable()
-export class DedupeRepository {
+export class DedupeRepository implements BeforeApplicationShutdown {
   /** Claims and acknowledgements of concurrent requests go to the store in shared writes. */
   private readonly inserts: InsertBatcher<DedupeDocument>;
+  private readonly acknowledging = new Set<Promise<void>>();
 
   constructor(@InjectModel(DEDUPE_MODEL) private readonly model: Model<DedupeDocument>) {
     this.inserts = new InsertBatcher(model.collection as unknown as InsertTarget<DedupeDocument>);
@@ -63,16 +72,20 @@ export class DedupeRepository {
 
   async claim(keys: string[], now: Date, options: ClaimOptions): Promise<ClaimResult> {
     const requestId = randomUUID();
+    const digests = keys.map(digestOf);
     const inserted = await this.inserts.insert(
-      keys.map((key) => ({ _id: claimId(key), at: now, r: requestId })),
+      digests.map((digest) => ({ _id: claimId(digest), at: now, r: requestId })),
     );
     const duplicates = new Set<string>();
-    let open = inserted.map((index) => keys[index]);
+    if (inserted.length === 0) return { requestId, duplicates };
+    const keyOf = new Map(digests.map((digest, index) => [digest, keys[index]]));
+    let open = inserted.map((index) => digests[index]);
     let pause = POLL_MS.first;
     while (open.length > 0) {
       const verdicts = await this.judge(open, Date.now(), options);
       const takeOver = [...verdicts].filter(([, v]) => v.verdict === 'take-over');
-      for (const [key, { verdict }] of verdicts) if (verdict === 'duplicate') duplicates.add(key);
+      for (const [digest, { verdict }] of verdicts)
+        if (verdict === 'duplicate') duplicates.add(keyOf.get(digest) as string);
       const lost = await this.takeOver(takeOver, requestId, now);
       open = [
         ...[...verdicts].filter(([, v]) => v.verdict === 'wait').map(([key]) => key),
@@ -93,9 +106,20 @@ export class DedupeRepository {
     await this.inserts.insert([{ _id: failedId(requestId), at: now }]);
   }
 
-  /** Records that Kafka acknowledged every event the request claimed. */
-  async acknowledge(requestId: string, now = new Date()): Promise<void> {
-    await this.inserts.insert([{ _id: ackId(requestId), at: now }]);
+  /**
+   * Records that Kafka acknowledged every event the request claimed. Callers need not wait for
+   * it: until it is written, a copy of the request waits for it as for a holder in flight, and
+   * shutdown waits for the acknowledgements still being written.
+   */
+  acknowledge(requestId: string, now = new Date()): Promise<void> {
+    const written = this.inserts.insert([{ _id: ackId(requestId), at: now }]).then(() => undefined);
+    this.acknowledging.add(written);
+    void written.catch(() => undefined).finally(() => this.acknowledging.delete(written));
+    return written;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.acknowledging]);
   }
 
   async sweep(before: Date): Promise<number> {

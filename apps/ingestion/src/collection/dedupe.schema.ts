@@ -3,10 +3,9 @@ import { Schema } from 'mongoose';
 export const DEDUPE_MODEL = 'DedupeEntry';
 
 /**
- * Two kinds of entry, written by insert on the hot path (FerretDB's SQLite backend finds
- * documents by `_id` fast but scans for updates and `$in`):
- * - `c:<sourceId>:<messageId>` claims a messageId for the request `r`; `c<n>:<sourceId>:<messageId>`
- *   is the n-th take-over of that claim by a later request;
+ * The entries of the messageId window, all written by insert on the hot path:
+ * - `c:<digest>` claims a messageId for the request `r` (digest: 128 bits of SHA-256 of
+ *   `<sourceId>:<messageId>`); `c<n>:<digest>` is the n-th take-over of that claim;
  * - `a:<r>` says Kafka acknowledged every event request `r` claimed;
  * - `f:<r>` says request `r` failed, so its claims may be taken over at once.
  */
@@ -26,5 +25,5 @@ export const DedupeSchema = new Schema<DedupeDocument>(
   },
   { collection: 'dedupe', versionKey: false },
 );
-// Serves the sweep that deletes entries older than the window (FerretDB has no TTL indexes).
-DedupeSchema.index({ at: 1 });
+// No index on `at`: the sweep (every 10 minutes) reads the collection once, while an index would
+// cost every insert on the hot path (on FerretDB, whose SQLite backend could not use it anyway).
