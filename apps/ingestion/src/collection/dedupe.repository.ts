@@ -2,7 +2,7 @@ import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { InsertBatcher, type InsertTarget } from '@tessera/platform-mongo';
 import type { Model } from 'mongoose';
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { DEDUPE_MODEL, type DedupeDocument } from './dedupe.schema';
 
 /** Ids per `_id $in` read (FerretDB pushes down up to 10,000). */
@@ -29,11 +29,10 @@ export interface ClaimResult {
 }
 
 /**
- * A key's digest: 128 bits of SHA-256, 22 characters. Short ids keep the store's `_id` index small
+ * A key's digest: SHA-256 cut to 22 base64url characters (132 bits). Short ids keep the store's `_id` index small
  * (FerretDB costs more per insert with long ids), and the store never holds messageIds in clear.
  */
-const digestOf = (key: string) =>
-  createHash('sha256').update(key).digest().subarray(0, 16).toString('base64url');
+const digestOf = (key: string) => hash('sha256', key, 'base64url').slice(0, 22);
 
 /** Generation 0 is `c:<digest>`; a take-over inserts the next generation, `c<n>:<digest>`. */
 const claimId = (key: string, generation = 0) =>

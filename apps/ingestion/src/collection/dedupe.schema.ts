@@ -4,7 +4,7 @@ export const DEDUPE_MODEL = 'DedupeEntry';
 
 /**
  * The entries of the messageId window, all written by insert on the hot path:
- * - `c:<digest>` claims a messageId for the request `r` (digest: 128 bits of SHA-256 of
+ * - `c:<digest>` claims a messageId for the request `r` (digest: SHA-256, 22 base64url characters, of
  *   `<sourceId>:<messageId>`); `c<n>:<digest>` is the n-th take-over of that claim;
  * - `a:<r>` says Kafka acknowledged every event request `r` claimed;
  * - `f:<r>` says request `r` failed, so its claims may be taken over at once.
