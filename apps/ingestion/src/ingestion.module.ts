@@ -15,6 +15,7 @@ import type { IngestionConfig } from './config/ingestion.config';
 import { MetricsController } from './metrics/metrics.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { RawEventsConsumer } from './raw-ingest/raw-events.consumer';
+import { ReplicaRegistry } from './replicas/replica-registry';
 import {
   SOURCE_MODEL,
   SourceSchema,
@@ -53,6 +54,7 @@ export class IngestionModule {
         DedupeSweeper,
         EventsPublisher,
         IngestionMetrics,
+        ReplicaRegistry,
         RateLimiter,
         CollectEventsUseCase,
       ],

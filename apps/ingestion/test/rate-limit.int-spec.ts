@@ -1,6 +1,8 @@
 import { eventually } from '@tessera/testing';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunningService } from '@tessera/platform-service';
+import { HEARTBEAT_MS } from '../src/replicas/replica-registry';
 import { IngestionHarness } from './ingestion-harness';
 
 const call = (userId = 'u-rate') => ({ userId, event: 'Clicked', messageId: randomUUID() });
@@ -135,6 +137,51 @@ describe('per-source rate limits', () => {
       });
       await eventually(() => harness.accepted.some((e) => e.messageId === marker));
       expect(harness.accepted.some((e) => e.messageId === limited.messageId)).toBe(false);
+    });
+  });
+
+  describe('with two replicas and a default of 10 events per second, burst 10', () => {
+    let harness: IngestionHarness;
+    let replica: RunningService;
+
+    beforeAll(async () => {
+      harness = await IngestionHarness.start('rate-limit-replicas', {
+        INGEST_RATE_LIMIT_EVENTS_PER_SECOND: '10',
+        INGEST_RATE_LIMIT_BURST: '10',
+      });
+      replica = await harness.startReplica();
+      // Each replica counts the other at its next heartbeat.
+      await sleep(HEARTBEAT_MS + 500);
+    }, 60_000);
+
+    afterAll(() => harness.close());
+
+    const send = (baseUrl: string, writeKey: string, count: number) =>
+      Promise.all(
+        Array.from({ length: count }, () =>
+          harness.post('/v1/track', writeKey, call(), 'application/json', baseUrl),
+        ),
+      );
+
+    it('gives each replica half of the limit, so the source gets its limit in total', async () => {
+      const source = await harness.createSource();
+      for (const url of [harness.url, replica.url]) {
+        const warm = await harness.post(
+          '/v1/batch',
+          source.writeKey,
+          { batch: [] },
+          undefined,
+          url,
+        );
+        expect(warm.status).toBe(200);
+      }
+      const [first, second] = await Promise.all([
+        send(harness.url, source.writeKey, 8),
+        send(replica.url, source.writeKey, 8),
+      ]);
+      const statuses = (responses: { status: number }[]) => responses.map((r) => r.status).sort();
+      expect(statuses(first)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+      expect(statuses(second)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
     });
   });
 
