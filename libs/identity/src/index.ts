@@ -1,0 +1,20 @@
+export { blockedBecause } from './blocked-values';
+export { extractIdentifiers } from './extract-identifiers';
+export type { DroppedIdentifier, ExtractedIdentifiers } from './extract-identifiers';
+export { IDENTIFIER_TYPE, identifierKey, KNOWN_TYPES } from './identifier';
+export type { Identifier, KnownIdentifierType } from './identifier';
+export {
+  compareTypePriority,
+  DEFAULT_IDENTITY_RULES,
+  identityRules,
+  InvalidIdentityRulesError,
+  limitOf,
+} from './identity-rules';
+export type { IdentityRules, IdentityRulesInput } from './identity-rules';
+export {
+  MAX_IDENTIFIER_LENGTH,
+  normaliseEmail,
+  normaliseIdentifier,
+  normalisePhone,
+} from './normalise-identifier';
+export type { Normalised } from './normalise-identifier';
