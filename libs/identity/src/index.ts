@@ -18,3 +18,13 @@ export {
   normalisePhone,
 } from './normalise-identifier';
 export type { Normalised } from './normalise-identifier';
+export { IdentityGraph } from './identity-graph';
+export type { MergeRecord } from './identity-graph';
+export { profileIdFor, resolveIdentities } from './resolve-identities';
+export type {
+  GraphSnapshot,
+  LinkedIdentifier,
+  Resolution,
+  ResolveInput,
+  UnlinkedIdentifier,
+} from './resolve-identities';
