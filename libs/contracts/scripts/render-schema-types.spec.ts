@@ -68,4 +68,18 @@ describe('renderSchemaTypes', () => {
     ]);
     expect(() => renderSchemaTypes([twice])).toThrow(/defined twice/);
   });
+
+  it('declares once a named type two schema files define identically, and refuses a different one', () => {
+    const kind = { type: 'enum' as const, name: 'Kind', symbols: ['a', 'b'] };
+    const first: AvroRecordSchema = { ...record([{ name: 'k', type: kind }]), name: 'First' };
+    const second: AvroRecordSchema = { ...record([{ name: 'k', type: kind }]), name: 'Second' };
+    const rendered = renderSchemaTypes([first, second]);
+    expect(rendered.match(/export type Kind =/g)).toHaveLength(1);
+    expect(rendered).toContain('  k: Kind;');
+    const changed: AvroRecordSchema = {
+      ...record([{ name: 'k', type: { ...kind, symbols: ['a', 'c'] } }]),
+      name: 'Second',
+    };
+    expect(() => renderSchemaTypes([first, changed])).toThrow(/defined twice/);
+  });
 });

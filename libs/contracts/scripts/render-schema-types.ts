@@ -46,13 +46,16 @@ class TypesRenderer {
   readonly declarations: string[] = [];
   usesJson = false;
   private readonly defined = new Map<string, string>();
+  private readonly shapes = new Map<string, string>();
 
   define(schema: AvroSchema, namespace: string): string {
     if (typeof schema === 'string') return this.reference(schema, namespace);
     if (Array.isArray(schema)) return this.union(schema, namespace);
     if ('fields' in schema) return this.record(schema, namespace);
     if ('symbols' in schema) {
-      const name = this.claim(schema.name, schema.namespace ?? namespace);
+      const again = this.redefinition(schema, schema.namespace ?? namespace);
+      if (again) return again;
+      const name = this.claim(schema.name, schema.namespace ?? namespace, schema);
       const symbols = schema.symbols.map((symbol) => `'${symbol}'`);
       this.declarations.push(docComment(schema.doc, '') + renderUnionAlias(name, symbols));
       return name;
@@ -72,7 +75,9 @@ class TypesRenderer {
 
   private record(schema: AvroRecordSchema, namespace: string): string {
     const ownNamespace = namespaceOf(schema.name, schema.namespace ?? namespace);
-    const name = this.claim(schema.name, ownNamespace);
+    const again = this.redefinition(schema, ownNamespace);
+    if (again) return again;
+    const name = this.claim(schema.name, ownNamespace, schema);
     const slot = this.declarations.push('') - 1;
     const fields = schema.fields.map(
       (field) =>
@@ -101,8 +106,21 @@ class TypesRenderer {
     return declared;
   }
 
-  private claim(name: string, namespace: string): string {
+  /**
+   * The name of a type another schema file already defined identically (schemas are parsed one
+   * file at a time, so a file that embeds a shared type repeats its definition); undefined if new.
+   */
+  private redefinition(schema: { name: string }, namespace: string): string | undefined {
+    const full = fullName(schema.name, namespace);
+    const earlier = this.shapes.get(full);
+    return earlier !== undefined && earlier === JSON.stringify(schema)
+      ? this.defined.get(full)
+      : undefined;
+  }
+
+  private claim(name: string, namespace: string, schema?: object): string {
     const full = fullName(name, namespace);
+    if (schema) this.shapes.set(full, JSON.stringify(schema));
     const short = shortName(full);
     if (this.defined.has(full) || [...this.defined.values()].includes(short)) {
       throw new Error(`Type name ${short} is defined twice; give each named type its own name`);

@@ -77,4 +77,29 @@ export const SAMPLE_RECORDS: { [N in SchemaName]: SchemaTypes[N] } = {
   },
   EventKey: { key: 'user-42' },
   ProfileKey: { profileId: 'prof-01HF7Q' },
+  ResolvedEvent: {
+    ...sampleEvent(),
+    profileId: 'p_3q2-7wEvrLk1QYnNq2Yf0A',
+    identifiers: [
+      { type: 'user_id', value: 'user-42' },
+      { type: 'email', value: 'ada@example.com' },
+    ],
+    unlinked: [
+      {
+        type: 'device_id',
+        value: 'dev-9',
+        reason: 'linking it would give a profile 2 user_id identifiers (limit 1)',
+      },
+    ],
+    dropped: [{ type: 'phone', path: 'traits.phone', reason: 'not a valid phone number' }],
+    resolvedAt: 1_700_000_000_200,
+  },
+  IdentityMerge: {
+    from: 'p_zz',
+    into: 'p_aa',
+    reason: 'email:ada@example.com was in both profiles',
+    messageId: 'msg-0001',
+    identifiers: [{ type: 'email', value: 'ada@example.com' }],
+    at: 1_700_000_000_300,
+  },
 };

@@ -87,6 +87,30 @@ export interface EventKey {
   key: string;
 }
 
+/** One profile merged into another by the identity service. Keyed by ProfileKey of the profile merged away (from). */
+export interface IdentityMerge {
+  /** The profile merged away; it no longer exists on its own. */
+  from: string;
+  /** The profile that holds it now (the smaller id of the two). */
+  into: string;
+  /** Why: which identifiers of the triggering event were found in both profiles. */
+  reason: string;
+  /** The messageId of the event that caused the merge. */
+  messageId: string;
+  /** The identifiers of the triggering event. */
+  identifiers: Identifier[];
+  /** When the merge was made (epoch milliseconds, UTC). */
+  at: number;
+}
+
+/** One normalised identifier: a type (user_id, anonymous_id, email, phone, device_id, advertising_id, or an external id type such as crm_id) and its value. */
+export interface Identifier {
+  /** The identifier type, lower-case snake case. */
+  type: string;
+  /** The normalised value (email lower-cased, phone E.164). */
+  value: string;
+}
+
 /** Kafka key of profile topics, so compaction keeps the latest snapshot of each profile. */
 export interface ProfileKey {
   /** Tessera's id of the resolved profile. */
@@ -138,13 +162,85 @@ export interface FieldError {
 /** How a payload reached ingestion. */
 export type IngestChannel = 'unknown' | 'http' | 'kafka';
 
+/** An accepted event with the profile the identity service resolved it to: the event's own fields, then the resolution. Keyed by ProfileKey. */
+export interface ResolvedEvent {
+  /** Unique id of the message, set by the client library or by ingestion when the client sent none; consumers de-duplicate on it. */
+  messageId: string;
+  /** Which Segment Spec call this is; decides which of event, name, groupId and previousId are meaningful. */
+  type: EventType;
+  /** The customer's id in the source system, once known. */
+  userId: string | null;
+  /** Device or browser id used before the customer is known; at least one of userId and anonymousId is set. */
+  anonymousId: string | null;
+  /** Name of the action for track calls, e.g. 'Order Completed'. */
+  event: string | null;
+  /** Name of the page or screen for page and screen calls. */
+  name: string | null;
+  /** The account or organisation id for group calls. */
+  groupId: string | null;
+  /** The identifier being merged into userId for alias calls. */
+  previousId: string | null;
+  /** Free-form properties of a track, page or screen call, as JSON object text. */
+  properties: JsonObject | null;
+  /** Free-form traits of the user (identify) or group (group), as JSON object text. */
+  traits: JsonObject | null;
+  /** The Segment Spec context object (ip, userAgent, library, campaign, ...), as JSON object text. */
+  context: JsonObject | null;
+  /** Per-destination switches sent by the client, as JSON object text. */
+  integrations: JsonObject | null;
+  /** When the event happened, as given by the client (epoch milliseconds, UTC). */
+  timestamp: number | null;
+  /** When the client library sent the batch; with receivedAt it measures the client's clock skew. */
+  sentAt: number | null;
+  /** When ingestion received the event, by the server's clock (epoch milliseconds, UTC). */
+  receivedAt: number;
+  /** The client's timestamp before any clock-skew correction. */
+  originalTimestamp: number | null;
+  /** The Tessera source (write key owner) the event came in through. */
+  sourceId: string;
+  /** Codes of the tracking-plan rules the event broke but was still accepted with; empty when it is clean. */
+  violations: string[];
+  /** The profile the event belongs to, as the identity graph stood when the event was resolved; a later merge may fold it into another (see tessera.identity.merged.v1). */
+  profileId: string;
+  /** The event's identifiers as matched, normalised. */
+  identifiers: Identifier[];
+  /** Identifiers left unlinked by a rule; empty when every identifier was linked. */
+  unlinked: UnlinkedIdentifier[];
+  /** Identifiers dropped before matching. */
+  dropped: DroppedIdentifier[];
+  /** When the identity service resolved the event (epoch milliseconds, UTC). */
+  resolvedAt: number;
+}
+
+/** An identifier of the event that was not linked to the profile because a rule (a limit per type) forbade it. */
+export interface UnlinkedIdentifier {
+  /** The identifier type. */
+  type: string;
+  /** The normalised value. */
+  value: string;
+  /** The rule it would have broken. */
+  reason: string;
+}
+
+/** An identifier the event carried that took no part in matching (blocked value, failed normalisation). Its value is not repeated. */
+export interface DroppedIdentifier {
+  /** The identifier type it was read as. */
+  type: string;
+  /** Where it was in the event, e.g. traits.email. */
+  path: string;
+  /** Why it was dropped. */
+  reason: string;
+}
+
 /** The contract schemas by short name, one per .avsc file. */
 export const SCHEMA_NAMES = [
   'DeadLetter',
   'Event',
   'EventKey',
+  'IdentityMerge',
   'ProfileKey',
   'RejectedEvent',
+  'ResolvedEvent',
 ] as const;
 
 /** Short name of a top-level contract schema (the record name without the tessera.v1 namespace). */
@@ -155,6 +251,8 @@ export interface SchemaTypes {
   DeadLetter: DeadLetter;
   Event: Event;
   EventKey: EventKey;
+  IdentityMerge: IdentityMerge;
   ProfileKey: ProfileKey;
   RejectedEvent: RejectedEvent;
+  ResolvedEvent: ResolvedEvent;
 }
