@@ -52,9 +52,12 @@ describe('the store: single-document atomicity under concurrent connections', ()
     await on(0).insertOne({ _id: 'job', owner: null } as never);
     const claims = await Promise.all(
       Array.from({ length: 12 }, (_, n) =>
-        on(n).findOneAndUpdate({ _id: 'job', owner: null }, {
-          $set: { owner: `worker-${n}` },
-        }),
+        on(n).findOneAndUpdate(
+          { _id: 'job', owner: null },
+          {
+            $set: { owner: `worker-${n}` },
+          },
+        ),
       ),
     );
     expect(claims.filter((claim) => claim !== null)).toHaveLength(1);

@@ -53,6 +53,13 @@ describe('the store: lookups by _id', () => {
     expect(narrowed.map((entry) => entry._id).sort()).toEqual(['k20000', 'k39999']);
   });
 
+  it('narrows by the _id index when other conditions come with _id, and still applies them', async () => {
+    expect(await collection.findOne({ _id: 'k123', n: 123 })).toEqual({ _id: 'k123', n: 123 });
+    expect(await collection.findOne({ _id: 'k123', n: 124 })).toBeNull();
+    const plan = await planOf({ _id: 'k123', n: { $gte: 0 } });
+    expect(plan).toMatch(isFerretDb ? /SEARCH \S+ USING INDEX \S+__id_/ : /IDHACK|EXPRESS|IXSCAN/);
+  });
+
   it('updates and deletes by _id', async () => {
     await collection.updateOne({ _id: 'k5' }, { $set: { n: -5 } });
     await collection.replaceOne({ _id: 'k6' }, { n: -6 });
