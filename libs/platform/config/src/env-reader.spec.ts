@@ -82,3 +82,20 @@ describe('EnvReader', () => {
     expect(Object.isFrozen(config.kafka.brokers)).toBe(true);
   });
 });
+
+describe('EnvReader lists and problems found by the caller', () => {
+  it('reads a comma-separated list, trimmed, without empty entries', () => {
+    const reader = new EnvReader({ TRAITS: ' crm_id, ,zendesk_id ' });
+    expect(reader.list('TRAITS')).toEqual(['crm_id', 'zendesk_id']);
+    expect(reader.list('UNSET', { default: ['x'] })).toEqual(['x']);
+  });
+
+  it('reports a problem the caller found together with its own', () => {
+    const reader = new EnvReader({ LIMITS: 'email=0', PORT: 'x' });
+    reader.integer('PORT');
+    reader.problem('LIMITS', 'email: 0 is not a whole number of at least 1');
+    const error = configError(() => reader.done({}));
+    expect(error.message).toContain('PORT="x" is not an integer');
+    expect(error.message).toContain('LIMITS email: 0 is not a whole number of at least 1');
+  });
+});

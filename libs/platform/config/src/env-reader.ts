@@ -88,6 +88,21 @@ export class EnvReader {
     return raw;
   }
 
+  /** Comma-separated list of non-empty entries, e.g. `crm_id, zendesk_id`. */
+  list(name: string, options: Options<string[]> = {}): string[] {
+    const raw = this.raw(name);
+    if (raw === undefined) return this.fallback(name, options);
+    return raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+  }
+
+  /** Records a problem the caller found in a variable (a rule of its own refused the value). */
+  problem(name: string, message: string): void {
+    this.problems.push(`${name} ${message}`);
+  }
+
   /** Throws a ConfigError naming every problem found so far; returns the frozen config otherwise. */
   done<T extends object>(config: T): Readonly<T> {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
