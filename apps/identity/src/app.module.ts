@@ -1,7 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TOPICS } from '@tessera/contracts';
 import { PlatformModule } from '@tessera/platform-service';
 import type { Logger } from 'pino';
 import type { IdentityConfig } from './config/identity.config';
+import { IdentityModule } from './identity.module';
+
+export const IDENTITY_CONSUMER_GROUP = 'tessera-identity';
 
 @Module({})
 export class AppModule {
@@ -12,8 +16,13 @@ export class AppModule {
         PlatformModule.forRoot({
           config,
           logger,
-          kafka: {},
+          kafka: {
+            consumerGroup: IDENTITY_CONSUMER_GROUP,
+            consumes: [TOPICS.acceptedEvents],
+            produces: [TOPICS.resolvedEvents, TOPICS.identityMerges],
+          },
         }),
+        IdentityModule.register(config),
       ],
     };
   }

@@ -1,0 +1,76 @@
+import { Schema } from 'mongoose';
+
+export const PROFILE_MODEL = 'Profile';
+export const IDENTIFIER_MODEL = 'IdentifierLink';
+export const MERGE_MODEL = 'Merge';
+
+/** An identifier as a profile holds it (its members). */
+export interface MemberEntry {
+  type: string;
+  value: string;
+  linkedAt: number;
+}
+
+/**
+ * A profile of the union-find: a root (`parent: null`) holds the members of its whole component;
+ * a merged profile points at the profile it went into (always a smaller id, so no cycle). `lock`
+ * is a lease a replica holds while it resolves an event that touches the profile; every write to
+ * a root checks the lock's owner, so a replica whose lease ran out cannot write any more.
+ */
+export interface ProfileDocument {
+  _id: string;
+  parent: string | null;
+  members: MemberEntry[];
+  lock: { owner: string; until: Date } | null;
+  createdAt: Date;
+  mergedAt?: Date;
+}
+
+/** `_id` = `<type>:<value>`; the profile it was linked to (follow `parent` for the live one). */
+export interface IdentifierDocument {
+  _id: string;
+  type: string;
+  value: string;
+  profile: string;
+  linkedAt: Date;
+}
+
+/** One merge, by the profile merged away (a profile is merged once). */
+export interface MergeDocument {
+  _id: string;
+  into: string;
+  reason: string;
+  messageId: string;
+  identifiers: { type: string; value: string }[];
+  at: Date;
+}
+
+// Every read and write of the graph is by `_id` (single documents, `$in` batches): no other index.
+export const ProfileSchema = new Schema<ProfileDocument>(
+  {
+    _id: String,
+    parent: { type: String, default: null },
+    members: [{ _id: false, type: { type: String }, value: String, linkedAt: Number }],
+    lock: { type: Object, default: null },
+    createdAt: Date,
+    mergedAt: Date,
+  },
+  { collection: 'profiles', versionKey: false },
+);
+
+export const IdentifierSchema = new Schema<IdentifierDocument>(
+  { _id: String, type: String, value: String, profile: String, linkedAt: Date },
+  { collection: 'identifiers', versionKey: false },
+);
+
+export const MergeSchema = new Schema<MergeDocument>(
+  {
+    _id: String,
+    into: String,
+    reason: String,
+    messageId: String,
+    identifiers: [{ _id: false, type: { type: String }, value: String }],
+    at: Date,
+  },
+  { collection: 'merges', versionKey: false },
+);

@@ -1,0 +1,40 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { IDENTITY_CONFIG } from './config/identity-config.token';
+import type { IdentityConfig } from './config/identity.config';
+import {
+  IDENTIFIER_MODEL,
+  IdentifierSchema,
+  MERGE_MODEL,
+  MergeSchema,
+  PROFILE_MODEL,
+  ProfileSchema,
+} from './graph/graph.schema';
+import { IdentityGraphRepository } from './graph/identity-graph.repository';
+import { AcceptedEventsConsumer } from './resolution/accepted-events.consumer';
+import { ResolutionPublisher } from './resolution/resolution-publisher';
+import { ResolveEventUseCase } from './resolution/resolve-event.use-case';
+
+/** The identity graph and the resolution of accepted events. */
+@Module({})
+export class IdentityModule {
+  static register(config: IdentityConfig): DynamicModule {
+    return {
+      module: IdentityModule,
+      imports: [
+        MongooseModule.forFeature([
+          { name: PROFILE_MODEL, schema: ProfileSchema },
+          { name: IDENTIFIER_MODEL, schema: IdentifierSchema },
+          { name: MERGE_MODEL, schema: MergeSchema },
+        ]),
+      ],
+      controllers: [AcceptedEventsConsumer],
+      providers: [
+        { provide: IDENTITY_CONFIG, useValue: config },
+        IdentityGraphRepository,
+        ResolveEventUseCase,
+        ResolutionPublisher,
+      ],
+    };
+  }
+}

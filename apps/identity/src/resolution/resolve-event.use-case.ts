@@ -1,0 +1,285 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Event, IdentityMerge, ResolvedEvent } from '@tessera/contracts';
+import {
+  compareTypePriority,
+  extractIdentifiers,
+  identifierKey,
+  profileIdFor,
+  resolveIdentities,
+  type ExtractedIdentifiers,
+  type GraphSnapshot,
+  type Identifier,
+  type LinkedIdentifier,
+  type Resolution,
+} from '@tessera/identity';
+import { TransientError } from '@tessera/platform-kafka';
+import { randomUUID } from 'node:crypto';
+import { IDENTITY_CONFIG } from '../config/identity-config.token';
+import type { IdentityConfig } from '../config/identity.config';
+import type { MemberEntry, ProfileDocument } from '../graph/graph.schema';
+import { IdentityGraphRepository, LockLostError } from '../graph/identity-graph.repository';
+
+/** Tries at one event while other replicas hold its profiles, before the batch is retried later. */
+const MAX_ATTEMPTS = 200;
+
+/** An event none of whose identifiers can take part in matching: it cannot belong to a profile. */
+export class UnresolvableEventError extends Error {
+  constructor(readonly dropped: ExtractedIdentifiers['dropped']) {
+    super(
+      `the event has no usable identifier (${dropped.map((d) => `${d.path}: ${d.reason}`).join('; ') || 'none given'})`,
+    );
+    this.name = 'UnresolvableEventError';
+  }
+}
+
+export interface EventResolution {
+  resolved: ResolvedEvent;
+  merges: IdentityMerge[];
+}
+
+/**
+ * Resolves an event to its profile in the shared graph, correct with any number of replicas:
+ * 1. find the live (root) profiles of the event's known identifiers (or create the profile a new
+ *    customer's most important identifier names);
+ * 2. lock those roots, in id order, each with a lease (a conditional update: free, or its lease
+ *    ran out); if one is taken, let go of all and try again;
+ * 3. read again under the locks; if a root changed meanwhile, let go and try again;
+ * 4. resolve with the domain rules (`resolveIdentities`) on what the roots hold;
+ * 5. write, every write checked against the lock: the target's members, the new identifier links
+ *    (an identifier another replica linked meanwhile sends us back to 1), then each merged root's
+ *    parent pointer and the merge record; unlock.
+ * Each step is idempotent, so a redelivered event (after a crash at any point) finishes the work
+ * and changes nothing more; the merges it caused are reported again.
+ */
+@Injectable()
+export class ResolveEventUseCase {
+  constructor(
+    private readonly graph: IdentityGraphRepository,
+    @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
+  ) {}
+
+  async resolve(event: Event, now = new Date()): Promise<EventResolution> {
+    const extracted = extractIdentifiers(event, this.config.rules);
+    if (extracted.identifiers.length === 0 && extracted.previousId === null)
+      throw new UnresolvableEventError(extracted.dropped);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const outcome = await this.attempt(event, extracted, now);
+      if (outcome) return outcome;
+      await pause(attempt);
+    }
+    throw new TransientError(
+      `profiles of event ${event.messageId} stayed locked by other replicas`,
+    );
+  }
+
+  /** One try; null when another replica was in the way (try again). */
+  private async attempt(
+    event: Event,
+    extracted: ExtractedIdentifiers,
+    now: Date,
+  ): Promise<EventResolution | null> {
+    const keys = this.keysOf(extracted);
+    const roots = await this.involvedRoots(keys, extracted, now);
+    const owner = randomUUID();
+    const locked: string[] = [];
+    try {
+      for (const root of roots) {
+        if (!(await this.graph.lock(root, owner, new Date(), this.config.lockLeaseMs))) return null;
+        locked.push(root);
+      }
+      const links = await this.graph.findIdentifiers(keys);
+      const rootOf = await this.graph.rootsOf([
+        ...new Set([...links.values()].map((l) => l.profile)),
+      ]);
+      if ([...rootOf.values()].some((root) => !roots.includes(root))) return null;
+      const profiles = await this.graph.findProfiles(roots);
+      const snapshot = snapshotOf(links, rootOf, profiles);
+      const resolution = resolveIdentities(
+        { identifiers: extracted.identifiers, previousId: extracted.previousId },
+        snapshot,
+        this.config.rules,
+        now.getTime(),
+      );
+      if (!resolution) return null;
+      if (!roots.includes(resolution.profileId)) {
+        // A new profile for what the rules kept apart (a second user on a shared device): it
+        // holds nothing yet, so taking its lock as well keeps the resolution valid.
+        if (!resolution.created) return null;
+        await this.graph.createProfile(resolution.profileId, now);
+        if (
+          !(await this.graph.lock(resolution.profileId, owner, new Date(), this.config.lockLeaseMs))
+        )
+          return null;
+        locked.push(resolution.profileId);
+      }
+      if (!(await this.apply(resolution, profiles, owner, event, now))) return null;
+      // The merges this event made, now or in an earlier delivery that stopped before publishing.
+      const { visited } = await this.graph.chainsOf([
+        ...new Set([...links.values()].map((l) => l.profile)),
+      ]);
+      const earlier = await this.graph.mergesCausedBy(
+        event.messageId,
+        [...visited, ...resolution.merged].filter((p) => p !== resolution.profileId),
+      );
+      return this.outcome(event, extracted, resolution, earlier, now);
+    } catch (error) {
+      if (error instanceof LockLostError) return null;
+      throw error;
+    } finally {
+      await Promise.all(locked.map((root) => this.graph.unlock(root, owner)));
+    }
+  }
+
+  /** Keys of the event's identifiers, and of its previousId as a user and as an anonymous id. */
+  private keysOf(extracted: ExtractedIdentifiers): string[] {
+    const keys = extracted.identifiers.map(identifierKey);
+    if (extracted.previousId !== null)
+      keys.push(`user_id:${extracted.previousId}`, `anonymous_id:${extracted.previousId}`);
+    return [...new Set(keys)];
+  }
+
+  /** The roots of the known identifiers; for a new customer, the profile its founder names. */
+  private async involvedRoots(
+    keys: string[],
+    extracted: ExtractedIdentifiers,
+    now: Date,
+  ): Promise<string[]> {
+    const links = await this.graph.findIdentifiers(keys);
+    let profiles = [...new Set([...links.values()].map((link) => link.profile))];
+    if (profiles.length === 0) {
+      const founder = this.founderOf(extracted);
+      await this.graph.createProfile(profileIdFor(founder), now);
+      profiles = [profileIdFor(founder)];
+    }
+    const roots = await this.graph.rootsOf(profiles);
+    return [...new Set(roots.values())].sort();
+  }
+
+  /** The identifier a new profile is named after: the event's most important one. */
+  private founderOf(extracted: ExtractedIdentifiers): Identifier {
+    const candidates: Identifier[] = [...extracted.identifiers];
+    if (extracted.previousId !== null)
+      candidates.push({ type: 'anonymous_id', value: extracted.previousId });
+    candidates.sort(
+      (a, b) =>
+        compareTypePriority(this.config.rules, a.type, b.type) ||
+        (a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
+    );
+    return candidates[0];
+  }
+
+  /** Writes the resolution; false when an identifier was linked elsewhere meanwhile (try again). */
+  private async apply(
+    resolution: Resolution,
+    profiles: Map<string, ProfileDocument>,
+    owner: string,
+    event: Event,
+    now: Date,
+  ): Promise<boolean> {
+    const target = resolution.profileId;
+    const linkedAt = now.getTime();
+    const members = new Map<string, MemberEntry>();
+    for (const id of [target, ...resolution.merged])
+      for (const member of profiles.get(id)?.members ?? [])
+        members.set(identifierKey(member), member);
+    for (const identifier of resolution.link)
+      members.set(identifierKey(identifier), { ...identifier, linkedAt });
+    // Members first: if we stop here, the profile counts identifiers it does not hold yet, which
+    // only makes its limits stricter until the redelivered event links them.
+    await this.graph.setMembers(target, owner, [...members.values()]);
+    const taken = await this.graph.linkIdentifiers(
+      resolution.link.map((identifier) => ({
+        _id: identifierKey(identifier),
+        ...identifier,
+        profile: target,
+        linkedAt: now,
+      })),
+    );
+    const mine = await this.graph.findIdentifiers(taken.map((doc) => doc._id));
+    const lost = taken.filter((doc) => mine.get(doc._id)?.profile !== target);
+    if (lost.length > 0) {
+      for (const doc of lost) members.delete(doc._id);
+      await this.graph.setMembers(target, owner, [...members.values()]);
+      return false;
+    }
+    for (const from of resolution.merged) {
+      await this.graph.recordMerge({
+        _id: from,
+        into: target,
+        reason: mergeReason(resolution, from),
+        messageId: event.messageId,
+        identifiers: [...resolution.link, ...(profiles.get(from)?.members ?? [])].map(
+          ({ type, value }) => ({ type, value }),
+        ),
+        at: now,
+      });
+      await this.graph.mergeInto(from, target, owner, now);
+    }
+    return true;
+  }
+
+  private outcome(
+    event: Event,
+    extracted: ExtractedIdentifiers,
+    resolution: Resolution,
+    earlier: {
+      _id: string;
+      into: string;
+      reason: string;
+      messageId: string;
+      identifiers: Identifier[];
+      at: Date;
+    }[],
+    now: Date,
+  ): EventResolution {
+    const merges: IdentityMerge[] = earlier.map((merge) => ({
+      from: merge._id,
+      into: merge.into,
+      reason: merge.reason,
+      messageId: merge.messageId,
+      identifiers: merge.identifiers.map(({ type, value }) => ({ type, value })),
+      at: merge.at.getTime(),
+    }));
+    return {
+      resolved: {
+        ...event,
+        profileId: resolution.profileId,
+        identifiers: extracted.identifiers.map(({ type, value }) => ({ type, value })),
+        unlinked: resolution.unlinked.map(({ identifier, reason }) => ({
+          type: identifier.type,
+          value: identifier.value,
+          reason,
+        })),
+        dropped: extracted.dropped,
+        resolvedAt: now.getTime(),
+      },
+      merges,
+    };
+  }
+}
+
+/** What the domain resolver sees: identifier -> root, root -> members. */
+function snapshotOf(
+  links: Map<string, { profile: string }>,
+  rootOf: Map<string, string>,
+  profiles: Map<string, ProfileDocument>,
+): GraphSnapshot {
+  return {
+    profileOf: (key) => {
+      const link = links.get(key);
+      return link ? rootOf.get(link.profile) : undefined;
+    },
+    identifiersOf: (profileId): readonly LinkedIdentifier[] =>
+      profiles.get(profileId)?.members ?? [],
+  };
+}
+
+function mergeReason(resolution: Resolution, from: string): string {
+  return `the event linked profile ${from} with ${resolution.profileId}`;
+}
+
+/** Backs off a little more each try, with jitter, so competing replicas do not retry in step. */
+function pause(attempt: number): Promise<void> {
+  const ms = Math.min(200, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

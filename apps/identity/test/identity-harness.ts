@@ -1,0 +1,125 @@
+import {
+  AvroCodec,
+  TOPICS,
+  type DeadLetter,
+  type Event,
+  type IdentityMerge,
+  type ResolvedEvent,
+} from '@tessera/contracts';
+import { KafkaBatchServer, KafkaPublisher } from '@tessera/platform-kafka';
+import { bootstrapService, type RunningService } from '@tessera/platform-service';
+import { TestRun } from '@tessera/testing';
+import type { Consumer } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from '../src/app.module';
+import { loadIdentityConfig, type IdentityConfig } from '../src/config/identity.config';
+
+/** Identity service replicas in this process, on one run's topics and database. */
+export class IdentityHarness {
+  readonly codec = new AvroCodec();
+  readonly resolved: ResolvedEvent[] = [];
+  readonly merges: IdentityMerge[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly replicas: RunningService[] = [];
+  private readonly readers: Consumer[] = [];
+  private readonly producer: KafkaPublisher;
+  private mongo: MongoClient | undefined;
+
+  private constructor(
+    readonly run: TestRun,
+    readonly config: IdentityConfig,
+  ) {
+    this.producer = new KafkaPublisher(run.kafka);
+  }
+
+  static async start(
+    name: string,
+    env: Record<string, string> = {},
+    replicas = 1,
+  ): Promise<IdentityHarness> {
+    const run = TestRun.create(name);
+    const config = loadIdentityConfig({
+      ...run.serviceEnv('identity'),
+      KAFKA_TOPIC_PARTITIONS: '4',
+      ...env,
+    });
+    const harness = new IdentityHarness(run, config);
+    for (let n = 0; n < replicas; n++) await harness.startReplica();
+    await harness.producer.connect();
+    await harness.follow(run.topics.resolve(TOPICS.resolvedEvents), (value) =>
+      harness.resolved.push(harness.codec.decodeAs('ResolvedEvent', value)),
+    );
+    await harness.follow(run.topics.resolve(TOPICS.identityMerges), (value) =>
+      harness.merges.push(harness.codec.decodeAs('IdentityMerge', value)),
+    );
+    await harness.follow(run.topics.deadLetter(TOPICS.acceptedEvents), (value) =>
+      harness.deadLetters.push(harness.codec.decodeAs('DeadLetter', value)),
+    );
+    return harness;
+  }
+
+  async startReplica(): Promise<RunningService> {
+    const replica = await bootstrapService({
+      module: AppModule.register(this.config, this.run.logger),
+      config: this.config,
+      logger: this.run.logger,
+      port: 0,
+      transport: KafkaBatchServer,
+    });
+    this.replicas.push(replica);
+    return replica;
+  }
+
+  /** Publishes accepted events as ingestion does (Avro, keyed by userId ?? anonymousId). */
+  async publish(events: Event[]): Promise<void> {
+    await this.producer.publish({
+      [this.run.topics.resolve(TOPICS.acceptedEvents)]: events.map((event) => ({
+        key: this.codec.encode('EventKey', {
+          key: event.userId ?? event.anonymousId ?? event.messageId,
+        }),
+        value: this.codec.encode('Event', event),
+      })),
+    });
+  }
+
+  /** The live profile of every linked identifier, read from the store. */
+  async groups(): Promise<Map<string, string>> {
+    this.mongo ??= await MongoClient.connect(this.run.mongoUri);
+    const db = this.mongo.db(this.config.mongo.database);
+    const parents = new Map(
+      (
+        await db.collection<{ _id: string; parent: string | null }>('profiles').find().toArray()
+      ).map((p) => [p._id, p.parent]),
+    );
+    const rootOf = (id: string): string => {
+      const parent = parents.get(id);
+      return parent ? rootOf(parent) : id;
+    };
+    const links = await db
+      .collection<{ _id: string; profile: string }>('identifiers')
+      .find()
+      .toArray();
+    return new Map(links.map((link) => [link._id, rootOf(link.profile)]));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.readers.map((reader) => reader.disconnect()));
+    await Promise.all(this.replicas.map((replica) => replica.close()));
+    await this.producer.disconnect();
+    await this.mongo?.close();
+    await this.run.cleanup();
+  }
+
+  private async follow(topic: string, onValue: (value: Buffer) => void): Promise<void> {
+    const reader = this.run.kafka.consumer({ groupId: `reader-${randomUUID()}` });
+    this.readers.push(reader);
+    await reader.connect();
+    await reader.subscribe({ topic, fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        if (message.value) onValue(message.value);
+      },
+    });
+  }
+}

@@ -1,0 +1,171 @@
+import type { Event, JsonObject } from '@tessera/contracts';
+import { compareTypePriority } from '@tessera/identity';
+import { anEvent, eventually } from '@tessera/testing';
+import { MongoClient } from 'mongodb';
+import { IdentityHarness } from './identity-harness';
+
+/** A reproducible stream: customers seen through shared pools of identifiers, so events link. */
+function stream(seed: number, count: number, tag: string): Event[] {
+  let state = seed;
+  const next = (n: number) => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state % n;
+  };
+  return Array.from({ length: count }, (_, n) => {
+    const context: JsonObject = {};
+    if (next(3) === 0) context.traits = { email: `e${next(40)}-${tag}@example.org` };
+    if (next(4) === 0) context.device = { id: `d${next(20)}-${tag}` };
+    const known = next(3) > 0;
+    return anEvent({
+      messageId: `${tag}-${n}`,
+      userId: known ? `u${next(40)}-${tag}` : null,
+      anonymousId: known && next(2) ? null : `a${next(80)}-${tag}`,
+      context,
+    });
+  });
+}
+
+/** The identifier keys each event carries (what the graph links), as the service reads them. */
+function keysOf(event: Event): string[] {
+  const keys: string[] = [];
+  if (event.userId) keys.push(`user_id:${event.userId}`);
+  if (event.anonymousId) keys.push(`anonymous_id:${event.anonymousId}`);
+  const traits = event.context?.traits as { email?: string } | undefined;
+  if (traits?.email) keys.push(`email:${traits.email}`);
+  const device = event.context?.device as { id?: string } | undefined;
+  if (device?.id) keys.push(`device_id:${device.id}`);
+  return keys;
+}
+
+/** Union-find: the connected components of the events' identifiers, as key -> smallest key. */
+function components(events: Event[]): Map<string, string> {
+  const parent = new Map<string, string>();
+  const find = (key: string): string => {
+    const up = parent.get(key) ?? key;
+    if (up === key) return key;
+    const root = find(up);
+    parent.set(key, root);
+    return root;
+  };
+  for (const keys of events.map(keysOf)) {
+    for (const key of keys) if (!parent.has(key)) parent.set(key, key);
+    for (const key of keys.slice(1)) {
+      const [a, b] = [find(key), find(keys[0])].sort();
+      parent.set(b, a);
+    }
+  }
+  return new Map([...parent.keys()].map((key) => [key, find(key)]));
+}
+
+/** Same partition of keys into groups, whatever the group names. */
+function samePartition(actual: Map<string, string>, expected: Map<string, string>): boolean {
+  if (actual.size !== expected.size) return false;
+  const pairs = new Map<string, string>();
+  for (const [key, group] of expected) {
+    const mapped = actual.get(key);
+    if (mapped === undefined) return false;
+    const seen = pairs.get(group);
+    if (seen === undefined) pairs.set(group, mapped);
+    else if (seen !== mapped) return false;
+  }
+  return new Set(pairs.values()).size === pairs.size;
+}
+
+describe('identity resolution with two replicas at once', () => {
+  describe('without rules', () => {
+    let harness: IdentityHarness;
+
+    beforeAll(async () => {
+      harness = await IdentityHarness.start(
+        'identity-replicas',
+        { IDENTITY_LIMITS: 'user_id=1000', IDENTITY_DEFAULT_LIMIT: '1000' },
+        2,
+      );
+    }, 90_000);
+
+    afterAll(() => harness.close());
+
+    it.each([1, 2, 3])(
+      'groups identifiers into the connected components of the events (seed %i)',
+      async (seed) => {
+        const events = stream(seed, 400, `s${seed}`);
+        await harness.publish(events);
+        const ids = new Set(events.map((event) => event.messageId));
+        await eventually(
+          () =>
+            new Set(harness.resolved.map((r) => r.messageId).filter((m) => ids.has(m))).size ===
+            ids.size,
+          120_000,
+          'every event resolved',
+        );
+        const groups = await harness.groups();
+        const mine = new Map(
+          [...groups].filter(([key]) => key.endsWith(`-s${seed}`) || key.includes(`-s${seed}@`)),
+        );
+        expect(samePartition(mine, components(events))).toBe(true);
+      },
+      180_000,
+    );
+  });
+
+  describe('with the default rules', () => {
+    let harness: IdentityHarness;
+
+    beforeAll(async () => {
+      harness = await IdentityHarness.start('identity-replicas-rules', {}, 2);
+    }, 90_000);
+
+    afterAll(() => harness.close());
+
+    it('keeps every rule and every identifier in exactly one live profile', async () => {
+      const events = stream(7, 400, 'r7');
+      await harness.publish(events);
+      const ids = new Set(events.map((event) => event.messageId));
+      await eventually(
+        () =>
+          new Set(harness.resolved.map((r) => r.messageId).filter((m) => ids.has(m))).size ===
+          ids.size,
+        120_000,
+        'every event resolved',
+      );
+      const groups = await harness.groups();
+      const mongo = await MongoClient.connect(harness.run.mongoUri);
+      try {
+        const profiles = await mongo
+          .db(harness.config.mongo.database)
+          .collection<{
+            _id: string;
+            parent: string | null;
+            members: { type: string; value: string }[];
+          }>('profiles')
+          .find({ parent: null })
+          .toArray();
+        const members = new Map<string, string>();
+        for (const profile of profiles) {
+          const userIds = profile.members.filter((m) => m.type === 'user_id');
+          expect(userIds.length).toBeLessThanOrEqual(1);
+          for (const member of profile.members) {
+            const key = `${member.type}:${member.value}`;
+            expect(members.has(key)).toBe(false);
+            members.set(key, profile._id);
+          }
+        }
+        // What the roots hold is exactly what the identifier links say.
+        expect(new Map([...members].sort())).toEqual(new Map([...groups].sort()));
+      } finally {
+        await mongo.close();
+      }
+      // Every resolved event's profile holds the event's most important identifier... or it was
+      // merged since: follow it through the published merges.
+      const into = new Map(harness.merges.map((m) => [m.from, m.into]));
+      const live = (id: string): string => (into.has(id) ? live(into.get(id)!) : id);
+      const { rules } = harness.config;
+      for (const resolved of harness.resolved.filter((r) => ids.has(r.messageId))) {
+        const [first] = [...resolved.identifiers].sort(
+          (a, b) => compareTypePriority(rules, a.type, b.type) || (a.value < b.value ? -1 : 1),
+        );
+        expect(groups.get(`${first.type}:${first.value}`)).toBe(live(resolved.profileId));
+      }
+    }, 180_000);
+  });
+});

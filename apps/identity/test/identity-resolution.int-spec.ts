@@ -1,0 +1,153 @@
+import { profileIdFor } from '@tessera/identity';
+import { anEvent, eventually } from '@tessera/testing';
+import { randomUUID } from 'node:crypto';
+import { IdentityHarness } from './identity-harness';
+
+describe('the identity service resolves accepted events to profiles', () => {
+  let harness: IdentityHarness;
+
+  beforeAll(async () => {
+    harness = await IdentityHarness.start('identity-resolution', {
+      IDENTITY_EXTERNAL_ID_TRAITS: 'crm_id',
+      IDENTITY_DEFAULT_REGION: 'DE',
+    });
+  }, 90_000);
+
+  afterAll(() => harness.close());
+
+  const id = () => randomUUID().slice(0, 8);
+  const resolvedOf = (messageId: string) =>
+    eventually(() => harness.resolved.find((event) => event.messageId === messageId));
+
+  it('gives a new customer a new profile named after its most important identifier', async () => {
+    const [user, anon] = [`u-${id()}`, `a-${id()}`];
+    const event = anEvent({ userId: user, anonymousId: anon });
+    await harness.publish([event]);
+    const resolved = await resolvedOf(event.messageId);
+    expect(resolved.profileId).toBe(profileIdFor({ type: 'user_id', value: user }));
+    expect(resolved).toMatchObject({
+      event: event.event,
+      userId: user,
+      identifiers: [
+        { type: 'user_id', value: user },
+        { type: 'anonymous_id', value: anon },
+      ],
+      unlinked: [],
+    });
+  });
+
+  it('resolves later events by any identifier linked before, normalised', async () => {
+    const anon = `a-${id()}`;
+    const visit = anEvent({ userId: null, anonymousId: anon, type: 'page', event: null });
+    const identify = anEvent({
+      type: 'identify',
+      userId: null,
+      anonymousId: anon,
+      event: null,
+      traits: { email: `Jane.${anon}@Example.org`, phone: '0151 23456789', crm_id: 7 },
+    });
+    await harness.publish([visit, identify]);
+    const profileId = (await resolvedOf(visit.messageId)).profileId;
+    expect((await resolvedOf(identify.messageId)).profileId).toBe(profileId);
+    const byEmail = anEvent({
+      userId: null,
+      anonymousId: `other-${id()}`,
+      context: { traits: { email: ` jane.${anon}@example.ORG` } },
+    });
+    await harness.publish([byEmail]);
+    expect((await resolvedOf(byEmail.messageId)).profileId).toBe(profileId);
+    const groups = await harness.groups();
+    expect(groups.get('phone:+4915123456789')).toBe(profileId);
+    expect(groups.get('crm_id:7')).toBe(profileId);
+    expect(groups.get(`email:jane.${anon}@example.org`)).toBe(profileId);
+  });
+
+  it('merges two profiles when an event carries identifiers of both, and publishes the merge', async () => {
+    const [anon, email] = [`a-${id()}`, `${id()}@example.org`];
+    const first = anEvent({ userId: null, anonymousId: anon });
+    const second = anEvent({
+      userId: null,
+      anonymousId: `b-${id()}`,
+      context: { traits: { email } },
+    });
+    await harness.publish([first, second]);
+    const [a, b] = [
+      (await resolvedOf(first.messageId)).profileId,
+      (await resolvedOf(second.messageId)).profileId,
+    ];
+    expect(a).not.toBe(b);
+    const linking = anEvent({ userId: null, anonymousId: anon, context: { traits: { email } } });
+    await harness.publish([linking]);
+    const [into, from] = [a, b].sort();
+    expect((await resolvedOf(linking.messageId)).profileId).toBe(into);
+    const merge = await eventually(() =>
+      harness.merges.find((m) => m.messageId === linking.messageId),
+    );
+    expect(merge).toMatchObject({ from, into });
+    const groups = await harness.groups();
+    expect(groups.get(`anonymous_id:${anon}`)).toBe(into);
+    expect(groups.get(`email:${email}`)).toBe(into);
+  });
+
+  it('never merges two known users through a shared device, and says so on the event', async () => {
+    const device = `dev-${id()}`;
+    const jane = anEvent({ userId: `jane-${id()}`, context: { device: { id: device } } });
+    await harness.publish([jane]);
+    const janeProfile = (await resolvedOf(jane.messageId)).profileId;
+    const joe = anEvent({ userId: `joe-${id()}`, context: { device: { id: device } } });
+    await harness.publish([joe]);
+    const resolved = await resolvedOf(joe.messageId);
+    expect(resolved.profileId).not.toBe(janeProfile);
+    expect(resolved.unlinked).toEqual([
+      {
+        type: 'device_id',
+        value: device,
+        reason: 'linking it would give a profile 2 user_id identifiers (limit 1)',
+      },
+    ]);
+    expect((await harness.groups()).get(`device_id:${device}`)).toBe(janeProfile);
+  });
+
+  it('reports identifiers dropped before matching on the resolved event', async () => {
+    const event = anEvent({
+      type: 'identify',
+      userId: `u-${id()}`,
+      traits: { email: 'not-an-email', phone: 'n/a' },
+    });
+    await harness.publish([event]);
+    const resolved = await resolvedOf(event.messageId);
+    expect(resolved.dropped.map((d) => d.path)).toEqual(['traits.email', 'traits.phone']);
+  });
+
+  it('parks an event without any usable identifier on the dead-letter topic with the reason', async () => {
+    const event = anEvent({ userId: 'undefined', anonymousId: 'null' });
+    const after = anEvent({ userId: `u-${id()}` });
+    await harness.publish([event, after]);
+    await resolvedOf(after.messageId);
+    const parked = await eventually(
+      () =>
+        harness.deadLetters.find(
+          (d) =>
+            d.reason === 'unresolvable_event' &&
+            harness.codec.decodeAs('Event', d.value).messageId === event.messageId,
+        ),
+      30_000,
+    );
+    expect(parked.errorMessage).toMatch(/no usable identifier/);
+    expect(harness.resolved.some((r) => r.messageId === event.messageId)).toBe(false);
+  });
+
+  it('changes nothing when an event is delivered again, and resolves it to the same profile', async () => {
+    const event = anEvent({ userId: `u-${id()}`, anonymousId: `a-${id()}` });
+    await harness.publish([event]);
+    const first = await resolvedOf(event.messageId);
+    const before = await harness.groups();
+    await harness.publish([event]);
+    await eventually(
+      () => harness.resolved.filter((r) => r.messageId === event.messageId).length === 2,
+    );
+    const again = harness.resolved.filter((r) => r.messageId === event.messageId)[1];
+    expect(again.profileId).toBe(first.profileId);
+    expect(await harness.groups()).toEqual(before);
+  });
+});
