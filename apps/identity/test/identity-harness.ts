@@ -8,7 +8,7 @@ import {
 } from '@tessera/contracts';
 import { KafkaBatchServer, KafkaPublisher } from '@tessera/platform-kafka';
 import { bootstrapService, type RunningService } from '@tessera/platform-service';
-import { TestRun } from '@tessera/testing';
+import { eventually, TestRun } from '@tessera/testing';
 import type { Consumer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
@@ -81,6 +81,19 @@ export class IdentityHarness {
         value: this.codec.encode('Event', event),
       })),
     });
+  }
+
+  /** Publishes the events and waits until each was resolved; returns their messageIds. */
+  async publishAndResolve(events: Event[], timeoutMs = 120_000): Promise<Set<string>> {
+    await this.publish(events);
+    const ids = new Set(events.map((event) => event.messageId));
+    await eventually(
+      () =>
+        new Set(this.resolved.map((r) => r.messageId).filter((m) => ids.has(m))).size === ids.size,
+      timeoutMs,
+      'every event resolved',
+    );
+    return ids;
   }
 
   /** The live profile of every linked identifier, read from the store. */

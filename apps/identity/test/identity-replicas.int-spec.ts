@@ -1,6 +1,6 @@
 import type { Event, JsonObject } from '@tessera/contracts';
-import { compareTypePriority } from '@tessera/identity';
-import { anEvent, eventually } from '@tessera/testing';
+import { compareTypePriority, connectedComponents } from '@tessera/identity';
+import { anEvent } from '@tessera/testing';
 import { MongoClient } from 'mongodb';
 import { IdentityHarness } from './identity-harness';
 
@@ -37,26 +37,6 @@ function keysOf(event: Event): string[] {
   return keys;
 }
 
-/** Union-find: the connected components of the events' identifiers, as key -> smallest key. */
-function components(events: Event[]): Map<string, string> {
-  const parent = new Map<string, string>();
-  const find = (key: string): string => {
-    const up = parent.get(key) ?? key;
-    if (up === key) return key;
-    const root = find(up);
-    parent.set(key, root);
-    return root;
-  };
-  for (const keys of events.map(keysOf)) {
-    for (const key of keys) if (!parent.has(key)) parent.set(key, key);
-    for (const key of keys.slice(1)) {
-      const [a, b] = [find(key), find(keys[0])].sort();
-      parent.set(b, a);
-    }
-  }
-  return new Map([...parent.keys()].map((key) => [key, find(key)]));
-}
-
 /** Same partition of keys into groups, whatever the group names. */
 function samePartition(actual: Map<string, string>, expected: Map<string, string>): boolean {
   if (actual.size !== expected.size) return false;
@@ -89,20 +69,12 @@ describe('identity resolution with two replicas at once', () => {
       'groups identifiers into the connected components of the events (seed %i)',
       async (seed) => {
         const events = stream(seed, 400, `s${seed}`);
-        await harness.publish(events);
-        const ids = new Set(events.map((event) => event.messageId));
-        await eventually(
-          () =>
-            new Set(harness.resolved.map((r) => r.messageId).filter((m) => ids.has(m))).size ===
-            ids.size,
-          120_000,
-          'every event resolved',
-        );
+        await harness.publishAndResolve(events);
         const groups = await harness.groups();
         const mine = new Map(
           [...groups].filter(([key]) => key.endsWith(`-s${seed}`) || key.includes(`-s${seed}@`)),
         );
-        expect(samePartition(mine, components(events))).toBe(true);
+        expect(samePartition(mine, connectedComponents(events.map(keysOf)))).toBe(true);
       },
       180_000,
     );
@@ -119,15 +91,7 @@ describe('identity resolution with two replicas at once', () => {
 
     it('keeps every rule and every identifier in exactly one live profile', async () => {
       const events = stream(7, 400, 'r7');
-      await harness.publish(events);
-      const ids = new Set(events.map((event) => event.messageId));
-      await eventually(
-        () =>
-          new Set(harness.resolved.map((r) => r.messageId).filter((m) => ids.has(m))).size ===
-          ids.size,
-        120_000,
-        'every event resolved',
-      );
+      const ids = await harness.publishAndResolve(events);
       const groups = await harness.groups();
       const mongo = await MongoClient.connect(harness.run.mongoUri);
       try {

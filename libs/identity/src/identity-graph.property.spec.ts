@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { connectedComponents } from './connected-components';
 import { identifierKey, type Identifier } from './identifier';
 import { IdentityGraph } from './identity-graph';
 import { identityRules, limitOf, type IdentityRules } from './identity-rules';
@@ -19,23 +20,11 @@ const identifier: fc.Arbitrary<Identifier> = fc.oneof(
 const event = fc.uniqueArray(identifier, { minLength: 1, maxLength: 4, selector: identifierKey });
 const stream = fc.array(event, { minLength: 1, maxLength: 60 });
 
-/** Union-find over identifier keys: the connected components a rule-free graph must equal. */
+/** The connected components of the events, as sorted groups of keys. */
 function components(events: Identifier[][]): string[][] {
-  const parent = new Map<string, string>();
-  const find = (key: string): string => {
-    const up = parent.get(key) ?? key;
-    if (up === key) return key;
-    const root = find(up);
-    parent.set(key, root);
-    return root;
-  };
-  for (const identifiers of events) {
-    const keys = identifiers.map(identifierKey);
-    for (const key of keys) if (!parent.has(key)) parent.set(key, key);
-    for (const key of keys.slice(1)) parent.set(find(key), find(keys[0]));
-  }
   const groups = new Map<string, string[]>();
-  for (const key of parent.keys()) groups.set(find(key), [...(groups.get(find(key)) ?? []), key]);
+  for (const [key, root] of connectedComponents(events.map((e) => e.map(identifierKey))))
+    groups.set(root, [...(groups.get(root) ?? []), key]);
   return canonical([...groups.values()]);
 }
 

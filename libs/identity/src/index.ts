@@ -28,3 +28,4 @@ export type {
   ResolveInput,
   UnlinkedIdentifier,
 } from './resolve-identities';
+export { connectedComponents } from './connected-components';
