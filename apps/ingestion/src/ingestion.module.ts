@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { AdminTokenGuard } from './admin/admin-token.guard';
+import { ADMIN_TOKEN, AdminTokenGuard } from '@tessera/platform-service';
 import { AdminController } from './admin/admin.controller';
 import { CollectEventsUseCase } from './collection/collect-events.use-case';
 import { CollectionController } from './collection/collection.controller';
@@ -47,6 +47,7 @@ export class IngestionModule {
       ],
       providers: [
         { provide: INGESTION_CONFIG, useValue: config },
+        { provide: ADMIN_TOKEN, useValue: config.adminToken },
         AdminTokenGuard,
         SourcesRepository,
         SourcesService,

@@ -17,9 +17,9 @@ import {
 import { InvalidTrackingPlanError } from '@tessera/collection';
 import type { FastifyReply } from 'fastify';
 import type { Source, WriteKeyInfo } from '../sources/source';
+import { AdminTokenGuard } from '@tessera/platform-service';
 import { SourceNotFoundError } from '../sources/source-errors';
 import { SourcesService } from '../sources/sources.service';
-import { AdminTokenGuard } from './admin-token.guard';
 import { graceSeconds, objectBody, rateLimit, sourceName, trackingPlan } from './admin-requests';
 
 /** Maps the domain's errors of the admin API to 404 / 400 once. */

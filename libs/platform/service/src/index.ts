@@ -1,3 +1,4 @@
+export { ADMIN_TOKEN, AdminTokenGuard } from './admin-token.guard';
 export { bootstrapService } from './bootstrap-service';
 export type { RunningService, ServiceBootstrapOptions } from './bootstrap-service';
 export { HealthController } from './health.controller';

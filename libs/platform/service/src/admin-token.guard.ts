@@ -7,16 +7,17 @@ import {
 } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { INGESTION_CONFIG } from '../config/ingestion-config.token';
-import type { IngestionConfig } from '../config/ingestion.config';
 
-/** The admin API takes `Authorization: Bearer <ADMIN_TOKEN>`; compared in constant time. */
+/** Injection token of the admin token a service's admin routes take (from its configuration). */
+export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
+
+/** Admin routes take `Authorization: Bearer <ADMIN_TOKEN>`; compared in constant time. */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
   private readonly expected: Buffer;
 
-  constructor(@Inject(INGESTION_CONFIG) config: IngestionConfig) {
-    this.expected = digest(config.adminToken);
+  constructor(@Inject(ADMIN_TOKEN) token: string) {
+    this.expected = digest(token);
   }
 
   canActivate(context: ExecutionContext): boolean {
