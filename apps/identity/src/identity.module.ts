@@ -1,5 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ADMIN_TOKEN, AdminTokenGuard } from '@tessera/platform-service';
+import { IdentityApiController } from './api/identity-api.controller';
+import { IdentityQueries } from './api/identity-queries';
 import { IDENTITY_CONFIG } from './config/identity-config.token';
 import type { IdentityConfig } from './config/identity.config';
 import {
@@ -28,9 +31,12 @@ export class IdentityModule {
           { name: MERGE_MODEL, schema: MergeSchema },
         ]),
       ],
-      controllers: [AcceptedEventsConsumer],
+      controllers: [AcceptedEventsConsumer, IdentityApiController],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
+        { provide: ADMIN_TOKEN, useValue: config.adminToken },
+        AdminTokenGuard,
+        IdentityQueries,
         IdentityGraphRepository,
         ResolveEventUseCase,
         ResolutionPublisher,

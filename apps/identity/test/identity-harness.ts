@@ -96,6 +96,14 @@ export class IdentityHarness {
     return ids;
   }
 
+  /** GET on the first replica's API, with the admin token unless told otherwise. */
+  async api(path: string, token: string | null = this.config.adminToken) {
+    const response = await fetch(`${this.replicas[0].url}${path}`, {
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
   /** The live profile of every linked identifier, read from the store. */
   async groups(): Promise<Map<string, string>> {
     this.mongo ??= await MongoClient.connect(this.run.mongoUri);

@@ -150,4 +150,77 @@ describe('the identity service resolves accepted events to profiles', () => {
     expect(again.profileId).toBe(first.profileId);
     expect(await harness.groups()).toEqual(before);
   });
+
+  describe('the identity API', () => {
+    it('resolves an identifier, normalised like events, to its live profile', async () => {
+      const email = `API.${id()}@Example.org`;
+      const event = anEvent({ userId: `u-${id()}`, context: { traits: { email } } });
+      await harness.publish([event]);
+      const { profileId } = await resolvedOf(event.messageId);
+      const query = `type=email&value=${encodeURIComponent(` ${email} `)}`;
+      expect(await harness.api(`/v1/identity/resolve?${query}`)).toEqual({
+        status: 200,
+        body: { profileId, identifier: { type: 'email', value: email.toLowerCase() } },
+      });
+    });
+
+    it('answers 404 for an unknown identifier and 400 for one that is not valid', async () => {
+      expect(
+        (await harness.api(`/v1/identity/resolve?type=user_id&value=nobody-${id()}`)).status,
+      ).toBe(404);
+      const invalid = await harness.api('/v1/identity/resolve?type=email&value=not-an-email');
+      expect(invalid).toMatchObject({
+        status: 400,
+        body: { success: false, error: 'invalid_request' },
+      });
+      expect((await harness.api('/v1/identity/resolve?type=Bad%20Type&value=x')).status).toBe(400);
+      expect((await harness.api('/v1/identity/resolve?type=email')).status).toBe(400);
+    });
+
+    it('shows a profile with its identifiers, the profiles merged into it and why', async () => {
+      const [anon, email] = [`a-${id()}`, `${id()}@example.org`];
+      const first = anEvent({ userId: null, anonymousId: anon });
+      const second = anEvent({
+        userId: null,
+        anonymousId: `b-${id()}`,
+        context: { traits: { email } },
+      });
+      await harness.publish([first, second]);
+      const ids = [
+        (await resolvedOf(first.messageId)).profileId,
+        (await resolvedOf(second.messageId)).profileId,
+      ];
+      const linking = anEvent({ userId: null, anonymousId: anon, context: { traits: { email } } });
+      await harness.publish([linking]);
+      await resolvedOf(linking.messageId);
+      const [into, from] = ids.sort();
+      const { status, body } = await harness.api(`/v1/identity/profiles/${from}`);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ profileId: into, requestedId: from, merged: [from] });
+      const identifiers = body.identifiers as {
+        type: string;
+        value: string;
+        firstSeen: string;
+        lastSeen: string;
+      }[];
+      expect(identifiers.map((i) => `${i.type}:${i.value}`).sort()).toEqual(
+        [`anonymous_id:${anon}`, `anonymous_id:${second.anonymousId}`, `email:${email}`].sort(),
+      );
+      expect(Date.parse(identifiers[0].firstSeen)).toBeLessThanOrEqual(
+        Date.parse(identifiers[0].lastSeen),
+      );
+      expect(body.mergeHistory).toEqual([
+        expect.objectContaining({ from, into, messageId: linking.messageId }),
+      ]);
+    });
+
+    it('answers 404 for an unknown profile and 401 without the admin token', async () => {
+      expect((await harness.api('/v1/identity/profiles/p_unknown')).status).toBe(404);
+      const denied = await harness.api('/v1/identity/profiles/p_unknown', null);
+      expect(denied).toMatchObject({
+        status: 401,
+        body: { success: false, error: 'unauthorized' },
+      });
+    });
+  });
 });

@@ -1,17 +1,25 @@
 import { ConfigError } from '@tessera/platform-config';
 import { loadIdentityConfig } from './identity.config';
 
+const BASE = { ADMIN_TOKEN: 'test-admin-token-0123456789' };
+
 describe('loadIdentityConfig', () => {
   it('listens on 8081 and uses its own database by default', () => {
-    const config = loadIdentityConfig({});
+    const config = loadIdentityConfig(BASE);
     expect(config.http.port).toBe(8081);
     expect(config.mongo.database).toBe('tessera_identity');
     expect(config.kafka.clientId).toBe('tessera-identity');
   });
 
+  it('needs an admin token for its API', () => {
+    expect(() => loadIdentityConfig({})).toThrow(/ADMIN_TOKEN/);
+  });
+
   it('refuses to start with a bad value and names the variable', () => {
-    expect(() => loadIdentityConfig({ KAFKA_TOPIC_PARTITIONS: 'many' })).toThrow(ConfigError);
-    expect(() => loadIdentityConfig({ KAFKA_TOPIC_PARTITIONS: 'many' })).toThrow(
+    expect(() => loadIdentityConfig({ ...BASE, KAFKA_TOPIC_PARTITIONS: 'many' })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadIdentityConfig({ ...BASE, KAFKA_TOPIC_PARTITIONS: 'many' })).toThrow(
       /KAFKA_TOPIC_PARTITIONS/,
     );
   });
@@ -19,7 +27,7 @@ describe('loadIdentityConfig', () => {
 
 describe('loadIdentityConfig: identity rules', () => {
   it('defaults to the rules of the issue: one user_id, five of others, user_id > email > phone', () => {
-    const { rules, lockLeaseMs } = loadIdentityConfig({});
+    const { rules, lockLeaseMs } = loadIdentityConfig(BASE);
     expect(rules.limits).toEqual({ user_id: 1 });
     expect(rules.defaultLimit).toBe(5);
     expect(rules.priority).toEqual(['user_id', 'email', 'phone']);
@@ -29,6 +37,7 @@ describe('loadIdentityConfig: identity rules', () => {
 
   it('reads every rule from its variable', () => {
     const { rules } = loadIdentityConfig({
+      ...BASE,
       IDENTITY_DEFAULT_REGION: 'de',
       IDENTITY_BLOCKED_PATTERNS: '["^test-", "@example\\\\.com$"]',
       IDENTITY_EXTERNAL_ID_TRAITS: 'crm_id, zendesk_id',
@@ -61,7 +70,7 @@ describe('loadIdentityConfig: identity rules', () => {
     ['IDENTITY_EXTERNAL_ID_TRAITS', 'CRM Id'],
     ['IDENTITY_LOCK_LEASE_MS', '5'],
   ])('stops at start-up when %s is %j, naming it', (name, value) => {
-    expect(() => loadIdentityConfig({ [name]: value })).toThrow(ConfigError);
-    expect(() => loadIdentityConfig({ [name]: value })).toThrow(new RegExp(name));
+    expect(() => loadIdentityConfig({ ...BASE, [name]: value })).toThrow(ConfigError);
+    expect(() => loadIdentityConfig({ ...BASE, [name]: value })).toThrow(new RegExp(name));
   });
 });

@@ -7,6 +7,8 @@ import {
 import { EnvReader, readPlatformConfig, type PlatformConfig } from '@tessera/platform-config';
 
 export interface IdentityConfig extends PlatformConfig {
+  /** Bearer token of the identity API (it answers with personal data). */
+  adminToken: string;
   rules: IdentityRules;
   /** How long a replica may hold a profile while it resolves an event; a crashed holder's lock expires after it. */
   lockLeaseMs: number;
@@ -50,6 +52,7 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Readon
   }
   return reader.done({
     ...platform,
+    adminToken: reader.secret('ADMIN_TOKEN', { minLength: 16 }),
     rules,
     lockLeaseMs: reader.integer('IDENTITY_LOCK_LEASE_MS', {
       default: 10_000,

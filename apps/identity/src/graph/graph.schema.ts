@@ -8,7 +8,10 @@ export const MERGE_MODEL = 'Merge';
 export interface MemberEntry {
   type: string;
   value: string;
+  /** First seen: when it was linked (epoch ms). */
   linkedAt: number;
+  /** Last seen on an event, to the minute (epoch ms). */
+  lastSeen: number;
 }
 
 /**
@@ -21,6 +24,8 @@ export interface ProfileDocument {
   _id: string;
   parent: string | null;
   members: MemberEntry[];
+  /** Every profile merged into this one, directly or through others. */
+  absorbed: string[];
   lock: { owner: string; until: Date } | null;
   createdAt: Date;
   mergedAt?: Date;
@@ -50,7 +55,10 @@ export const ProfileSchema = new Schema<ProfileDocument>(
   {
     _id: String,
     parent: { type: String, default: null },
-    members: [{ _id: false, type: { type: String }, value: String, linkedAt: Number }],
+    members: [
+      { _id: false, type: { type: String }, value: String, linkedAt: Number, lastSeen: Number },
+    ],
+    absorbed: { type: [String], default: [] },
     lock: { type: Object, default: null },
     createdAt: Date,
     mergedAt: Date,

@@ -88,7 +88,7 @@ export class IdentityGraphRepository {
   /** Creates an empty profile (nothing happens if it exists). */
   async createProfile(id: string, now: Date): Promise<void> {
     await insertReportingDuplicates(this.profiles as unknown as InsertTarget<ProfileDocument>, [
-      { _id: id, parent: null, members: [], lock: null, createdAt: now },
+      { _id: id, parent: null, members: [], absorbed: [], lock: null, createdAt: now },
     ]);
   }
 
@@ -105,11 +105,16 @@ export class IdentityGraphRepository {
     await this.profiles.updateOne({ _id: id, 'lock.owner': owner }, { $set: { lock: null } });
   }
 
-  /** Replaces the members of a root this replica holds locked. */
-  async setMembers(id: string, owner: string, members: MemberEntry[]): Promise<void> {
+  /** Replaces the members (and the profiles absorbed) of a root this replica holds locked. */
+  async setMembers(
+    id: string,
+    owner: string,
+    members: MemberEntry[],
+    absorbed: string[],
+  ): Promise<void> {
     const result = await this.profiles.updateOne(
       { _id: id, parent: null, 'lock.owner': owner },
-      { $set: { members } },
+      { $set: { members, absorbed } },
     );
     if (result.matchedCount !== 1) throw new LockLostError(id);
   }
@@ -141,6 +146,12 @@ export class IdentityGraphRepository {
     if ((await insertReportingDuplicates(target, [merge])).length === 0) return;
     const { _id, ...rest } = merge;
     await this.merges.replaceOne({ _id, messageId: { $ne: merge.messageId } }, rest);
+  }
+
+  /** The merge records of these profiles. */
+  async mergesOf(from: string[]): Promise<MergeDocument[]> {
+    if (from.length === 0) return [];
+    return this.merges.find({ _id: { $in: from } }).toArray();
   }
 
   /** The merges of these profiles that the given event caused. */

@@ -19,6 +19,9 @@ import type { IdentityConfig } from '../config/identity.config';
 import type { MemberEntry, ProfileDocument } from '../graph/graph.schema';
 import { IdentityGraphRepository, LockLostError } from '../graph/identity-graph.repository';
 
+/** How precisely an identifier's last-seen time is kept. */
+export const LAST_SEEN_PRECISION_MS = 60_000;
+
 /** Tries at one event while other replicas hold its profiles, before the batch is retried later. */
 const MAX_ATTEMPTS = 200;
 
@@ -112,7 +115,8 @@ export class ResolveEventUseCase {
           return null;
         locked.push(resolution.profileId);
       }
-      if (!(await this.apply(resolution, profiles, owner, event, now))) return null;
+      const seen = extracted.identifiers;
+      if (!(await this.apply(resolution, seen, profiles, owner, event, now))) return null;
       // The merges this event made, now or in an earlier delivery that stopped before publishing.
       const { visited } = await this.graph.chainsOf([
         ...new Set([...links.values()].map((l) => l.profile)),
@@ -171,22 +175,41 @@ export class ResolveEventUseCase {
   /** Writes the resolution; false when an identifier was linked elsewhere meanwhile (try again). */
   private async apply(
     resolution: Resolution,
+    seen: readonly Identifier[],
     profiles: Map<string, ProfileDocument>,
     owner: string,
     event: Event,
     now: Date,
   ): Promise<boolean> {
     const target = resolution.profileId;
-    const linkedAt = now.getTime();
+    const at = now.getTime();
     const members = new Map<string, MemberEntry>();
+    const absorbed = new Set(profiles.get(target)?.absorbed ?? []);
     for (const id of [target, ...resolution.merged])
       for (const member of profiles.get(id)?.members ?? [])
-        members.set(identifierKey(member), member);
+        members.set(identifierKey(member), {
+          ...member,
+          lastSeen: member.lastSeen ?? member.linkedAt,
+        });
+    for (const from of resolution.merged) {
+      absorbed.add(from);
+      for (const earlier of profiles.get(from)?.absorbed ?? []) absorbed.add(earlier);
+    }
     for (const identifier of resolution.link)
-      members.set(identifierKey(identifier), { ...identifier, linkedAt });
+      members.set(identifierKey(identifier), { ...identifier, linkedAt: at, lastSeen: at });
+    // Last seen is kept to the minute, so an event that changes nothing else writes nothing.
+    let stale = false;
+    for (const identifier of seen) {
+      const member = members.get(identifierKey(identifier));
+      if (member && at - member.lastSeen >= LAST_SEEN_PRECISION_MS) {
+        member.lastSeen = at;
+        stale = true;
+      }
+    }
+    const changed = resolution.link.length > 0 || resolution.merged.length > 0 || stale;
     // Members first: if we stop here, the profile counts identifiers it does not hold yet, which
     // only makes its limits stricter until the redelivered event links them.
-    await this.graph.setMembers(target, owner, [...members.values()]);
+    if (changed) await this.graph.setMembers(target, owner, [...members.values()], [...absorbed]);
     const taken = await this.graph.linkIdentifiers(
       resolution.link.map((identifier) => ({
         _id: identifierKey(identifier),
@@ -199,7 +222,7 @@ export class ResolveEventUseCase {
     const lost = taken.filter((doc) => mine.get(doc._id)?.profile !== target);
     if (lost.length > 0) {
       for (const doc of lost) members.delete(doc._id);
-      await this.graph.setMembers(target, owner, [...members.values()]);
+      await this.graph.setMembers(target, owner, [...members.values()], [...absorbed]);
       return false;
     }
     for (const from of resolution.merged) {

@@ -25,6 +25,7 @@ export class AdminTokenGuard implements CanActivate {
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     if (match && timingSafeEqual(digest(match[1]), this.expected)) return true;
     throw new UnauthorizedException({
+      success: false,
       error: 'unauthorized',
       message: 'a valid admin token is required',
     });
