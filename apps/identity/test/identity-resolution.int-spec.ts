@@ -19,6 +19,27 @@ describe('the identity service resolves accepted events to profiles', () => {
   const resolvedOf = (messageId: string) =>
     eventually(() => harness.resolved.find((event) => event.messageId === messageId));
 
+  /** Two profiles (an anonymous visitor; a known email), then an event that links them. */
+  async function mergeTwoProfiles() {
+    const [anon, email] = [`a-${id()}`, `${id()}@example.org`];
+    const first = anEvent({ userId: null, anonymousId: anon });
+    const second = anEvent({
+      userId: null,
+      anonymousId: `b-${id()}`,
+      context: { traits: { email } },
+    });
+    await harness.publish([first, second]);
+    const before = [
+      (await resolvedOf(first.messageId)).profileId,
+      (await resolvedOf(second.messageId)).profileId,
+    ];
+    const linking = anEvent({ userId: null, anonymousId: anon, context: { traits: { email } } });
+    await harness.publish([linking]);
+    const after = (await resolvedOf(linking.messageId)).profileId;
+    const [into, from] = [...before].sort();
+    return { anon, email, second, linking, before, after, into, from };
+  }
+
   it('gives a new customer a new profile named after its most important identifier', async () => {
     const [user, anon] = [`u-${id()}`, `a-${id()}`];
     const event = anEvent({ userId: user, anonymousId: anon });
@@ -63,23 +84,9 @@ describe('the identity service resolves accepted events to profiles', () => {
   });
 
   it('merges two profiles when an event carries identifiers of both, and publishes the merge', async () => {
-    const [anon, email] = [`a-${id()}`, `${id()}@example.org`];
-    const first = anEvent({ userId: null, anonymousId: anon });
-    const second = anEvent({
-      userId: null,
-      anonymousId: `b-${id()}`,
-      context: { traits: { email } },
-    });
-    await harness.publish([first, second]);
-    const [a, b] = [
-      (await resolvedOf(first.messageId)).profileId,
-      (await resolvedOf(second.messageId)).profileId,
-    ];
-    expect(a).not.toBe(b);
-    const linking = anEvent({ userId: null, anonymousId: anon, context: { traits: { email } } });
-    await harness.publish([linking]);
-    const [into, from] = [a, b].sort();
-    expect((await resolvedOf(linking.messageId)).profileId).toBe(into);
+    const { anon, email, linking, before, after, into, from } = await mergeTwoProfiles();
+    expect(before[0]).not.toBe(before[1]);
+    expect(after).toBe(into);
     const merge = await eventually(() =>
       harness.merges.find((m) => m.messageId === linking.messageId),
     );
@@ -178,22 +185,7 @@ describe('the identity service resolves accepted events to profiles', () => {
     });
 
     it('shows a profile with its identifiers, the profiles merged into it and why', async () => {
-      const [anon, email] = [`a-${id()}`, `${id()}@example.org`];
-      const first = anEvent({ userId: null, anonymousId: anon });
-      const second = anEvent({
-        userId: null,
-        anonymousId: `b-${id()}`,
-        context: { traits: { email } },
-      });
-      await harness.publish([first, second]);
-      const ids = [
-        (await resolvedOf(first.messageId)).profileId,
-        (await resolvedOf(second.messageId)).profileId,
-      ];
-      const linking = anEvent({ userId: null, anonymousId: anon, context: { traits: { email } } });
-      await harness.publish([linking]);
-      await resolvedOf(linking.messageId);
-      const [into, from] = ids.sort();
+      const { anon, email, second, linking, into, from } = await mergeTwoProfiles();
       const { status, body } = await harness.api(`/v1/identity/profiles/${from}`);
       expect(status).toBe(200);
       expect(body).toMatchObject({ profileId: into, requestedId: from, merged: [from] });
