@@ -14,6 +14,8 @@ export interface PlatformConfig {
     /** Create missing topics at start-up (local set-ups); production clusters declare them (Strimzi). */
     createTopics: boolean;
     partitions: number;
+    /** How long the group waits for a member that stopped heartbeating before it moves its partitions. */
+    sessionTimeoutMs: number;
   };
   mongo: { uri: string; database: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -47,6 +49,12 @@ export function readPlatformConfig(reader: EnvReader, defaults: PlatformDefaults
       }),
       createTopics: reader.boolean('KAFKA_CREATE_TOPICS', { default: true }),
       partitions: reader.integer('KAFKA_TOPIC_PARTITIONS', { default: 6, min: 1, max: 10_000 }),
+      // The broker's group.min.session.timeout.ms is 6 s by default.
+      sessionTimeoutMs: reader.integer('KAFKA_SESSION_TIMEOUT_MS', {
+        default: 30_000,
+        min: 6_000,
+        max: 300_000,
+      }),
     },
     mongo: {
       uri: reader.mongoUri('MONGODB_URI', { default: 'mongodb://127.0.0.1:27017/' }),

@@ -26,6 +26,8 @@ export interface KafkaBatchConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** Upper bound of the wait between tries while a dependency is down. */
   maxOutageBackoffMs?: number;
+  /** How long the group waits for a member that stopped heartbeating (a crashed replica). Default 30 s. */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -45,8 +47,8 @@ export class KafkaBatchConsumer {
     this.consumer = options.kafka.consumer({
       groupId: options.topics.groupId(options.groupId),
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       // kafkajs restarts a crashed consumer even after disconnect(); once stopping, it must not.
       retry: { retries: 5, restartOnFailure: () => Promise.resolve(!this.stopping) },
     });

@@ -132,6 +132,7 @@ export class KafkaPlatformModule {
               logger: logger.child({ component: 'consumer' }),
               maxAttempts: config.kafka.maxAttempts,
               retryBackoffMs: config.kafka.retryBackoffMs,
+              sessionTimeoutMs: config.kafka.sessionTimeoutMs,
             }),
           inject: [KAFKA, AvroCodec, TopicNames, KafkaPublisher],
         },
