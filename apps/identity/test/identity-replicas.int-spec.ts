@@ -1,55 +1,7 @@
-import type { Event, JsonObject } from '@tessera/contracts';
 import { compareTypePriority, connectedComponents } from '@tessera/identity';
-import { anEvent } from '@tessera/testing';
 import { MongoClient } from 'mongodb';
+import { keysOf, samePartition, stream } from './event-stream';
 import { IdentityHarness } from './identity-harness';
-
-/** A reproducible stream: customers seen through shared pools of identifiers, so events link. */
-function stream(seed: number, count: number, tag: string): Event[] {
-  let state = seed;
-  const next = (n: number) => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state % n;
-  };
-  return Array.from({ length: count }, (_, n) => {
-    const context: JsonObject = {};
-    if (next(3) === 0) context.traits = { email: `e${next(40)}-${tag}@example.org` };
-    if (next(4) === 0) context.device = { id: `d${next(20)}-${tag}` };
-    const known = next(3) > 0;
-    return anEvent({
-      messageId: `${tag}-${n}`,
-      userId: known ? `u${next(40)}-${tag}` : null,
-      anonymousId: known && next(2) ? null : `a${next(80)}-${tag}`,
-      context,
-    });
-  });
-}
-
-/** The identifier keys each event carries (what the graph links), as the service reads them. */
-function keysOf(event: Event): string[] {
-  const keys: string[] = [];
-  if (event.userId) keys.push(`user_id:${event.userId}`);
-  if (event.anonymousId) keys.push(`anonymous_id:${event.anonymousId}`);
-  const traits = event.context?.traits as { email?: string } | undefined;
-  if (traits?.email) keys.push(`email:${traits.email}`);
-  const device = event.context?.device as { id?: string } | undefined;
-  if (device?.id) keys.push(`device_id:${device.id}`);
-  return keys;
-}
-
-/** Same partition of keys into groups, whatever the group names. */
-function samePartition(actual: Map<string, string>, expected: Map<string, string>): boolean {
-  if (actual.size !== expected.size) return false;
-  const pairs = new Map<string, string>();
-  for (const [key, group] of expected) {
-    const mapped = actual.get(key);
-    if (mapped === undefined) return false;
-    const seen = pairs.get(group);
-    if (seen === undefined) pairs.set(group, mapped);
-    else if (seen !== mapped) return false;
-  }
-  return new Set(pairs.values()).size === pairs.size;
-}
 
 describe('identity resolution with two replicas at once', () => {
   describe('without rules', () => {

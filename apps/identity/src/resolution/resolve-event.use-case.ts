@@ -23,7 +23,7 @@ import { IdentityGraphRepository, LockLostError } from '../graph/identity-graph.
 export const LAST_SEEN_PRECISION_MS = 60_000;
 
 /** Tries at one event while other replicas hold its profiles, before the batch is retried later. */
-const MAX_ATTEMPTS = 200;
+const MAX_ATTEMPTS = 600;
 
 /** An event none of whose identifiers can take part in matching: it cannot belong to a profile. */
 export class UnresolvableEventError extends Error {
@@ -303,6 +303,6 @@ function mergeReason(resolution: Resolution, from: string): string {
 
 /** Backs off a little more each try, with jitter, so competing replicas do not retry in step. */
 function pause(attempt: number): Promise<void> {
-  const ms = Math.min(200, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
+  const ms = Math.min(50, 2 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
