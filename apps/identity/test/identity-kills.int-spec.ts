@@ -85,72 +85,72 @@ class Replica {
   }
 }
 
-/**
- * The key requirement of the identity service: four replicas as separate processes, SIGKILLed at
- * random moments and restarted while a stream of linking events runs through them. Without
- * rules, the groups of identifiers must come out as the connected components of the events.
- */
-describe('identity with 4 replica processes killed and restarted at random', () => {
-  const run = TestRun.create('identity-kills');
-  const codec = new AvroCodec();
-  const publisher = new KafkaPublisher(run.kafka);
-  const resolved = new Map<string, ResolvedEvent>();
-  const replicas: Replica[] = [];
-  let database: string;
+interface GraphState {
+  /** Identifier key -> live (root) profile. */
+  groups: Map<string, string>;
+  rootOf: (id: string) => string;
+  roots: { _id: string; members: { type: string; value: string }[] }[];
+  merged: { _id: string; parent: string }[];
+  merges: Map<string, { into: string }>;
+}
 
-  beforeAll(async () => {
+/** Four replica processes on one run's topics and database, a killer, and what they published. */
+class Cluster {
+  readonly run: TestRun;
+  readonly codec = new AvroCodec();
+  readonly resolved = new Map<string, ResolvedEvent>();
+  readonly replicas: Replica[] = [];
+  private readonly publisher: KafkaPublisher;
+  private readonly readers: { disconnect(): Promise<void> }[] = [];
+  private database = '';
+
+  constructor(name: string) {
+    this.run = TestRun.create(name);
+    this.publisher = new KafkaPublisher(this.run.kafka);
+  }
+
+  async start(rules: Record<string, string>): Promise<void> {
     const env: Record<string, string> = {
-      ...run.serviceEnv('identity'),
+      ...this.run.serviceEnv('identity'),
       KAFKA_TOPIC_PARTITIONS: '8',
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       IDENTITY_LOCK_LEASE_MS: '2000',
-      IDENTITY_LIMITS: 'user_id=1000',
-      IDENTITY_DEFAULT_LIMIT: '1000',
       LOG_LEVEL: process.env.IDENTITY_KILLS_LOG ? 'warn' : 'error',
+      ...rules,
     };
-    database = env.MONGODB_DATABASE;
-    for (let n = 0; n < REPLICAS; n++) replicas.push(new Replica(await freePort(), env));
-    for (const replica of replicas) replica.start();
-    await Promise.all(replicas.map((replica) => replica.ready()));
-    await publisher.connect();
-    const reader = run.kafka.consumer({ groupId: `reader-${randomUUID()}` });
+    this.database = env.MONGODB_DATABASE;
+    for (let n = 0; n < REPLICAS; n++) this.replicas.push(new Replica(await freePort(), env));
+    for (const replica of this.replicas) replica.start();
+    await Promise.all(this.replicas.map((replica) => replica.ready()));
+    await this.publisher.connect();
+    const reader = this.run.kafka.consumer({ groupId: `reader-${randomUUID()}` });
+    this.readers.push(reader);
     await reader.connect();
     await reader.subscribe({
-      topic: run.topics.resolve(TOPICS.resolvedEvents),
+      topic: this.run.topics.resolve(TOPICS.resolvedEvents),
       fromBeginning: true,
     });
     await reader.run({
       eachMessage: async ({ message }) => {
-        const event = codec.decodeAs('ResolvedEvent', message.value!);
-        resolved.set(event.messageId, event);
+        const event = this.codec.decodeAs('ResolvedEvent', message.value!);
+        this.resolved.set(event.messageId, event);
       },
-    });
-    readers.push(reader);
-  }, 120_000);
-
-  const readers: { disconnect(): Promise<void> }[] = [];
-
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop()));
-    await Promise.all(readers.map((reader) => reader.disconnect()));
-    await publisher.disconnect();
-    await run.cleanup();
-  }, 60_000);
-
-  async function publish(events: Event[]): Promise<void> {
-    await publisher.publish({
-      [run.topics.resolve(TOPICS.acceptedEvents)]: events.map((event) => ({
-        key: codec.encode('EventKey', {
-          key: event.userId ?? event.anonymousId ?? event.messageId,
-        }),
-        value: codec.encode('Event', event),
-      })),
     });
   }
 
-  it('comes out as the connected components of the events, every event resolved', async () => {
-    const events = stream(SEED, EVENTS, `k${SEED}`);
-    let random = SEED;
+  async stop(): Promise<void> {
+    await Promise.all(this.replicas.map((replica) => replica.stop()));
+    await Promise.all(this.readers.map((reader) => reader.disconnect()));
+    await this.publisher.disconnect();
+    await this.run.cleanup();
+  }
+
+  /**
+   * Publishes the events over about 20 s while one replica at a time is SIGKILLed every 1.5-3.5 s
+   * and restarted, then waits until every event was resolved. Returns the number of kills.
+   */
+  async runWithKills(events: Event[], seed: number): Promise<number> {
+    let random = seed;
     const pick = (n: number) => {
       random = (Math.imul(random, 48_271) + 11) >>> 1;
       return random % n;
@@ -159,15 +159,14 @@ describe('identity with 4 replica processes killed and restarted at random', () 
     const killer = (async () => {
       while (publishing) {
         await sleep(1_500 + pick(2_000));
-        const victim = replicas[pick(REPLICAS)];
+        const victim = this.replicas[pick(REPLICAS)];
         victim.kill();
         await sleep(pick(500));
         victim.start();
       }
     })();
-    // About 20 s of publishing, so that kills land throughout the stream.
     for (let start = 0; start < events.length; start += 100) {
-      await publish(events.slice(start, start + 100));
+      await this.publish(events.slice(start, start + 100));
       await sleep(1_000);
     }
     // Keep killing a little longer while the backlog is worked off.
@@ -175,11 +174,11 @@ describe('identity with 4 replica processes killed and restarted at random', () 
     publishing = false;
     await killer;
     await eventually(
-      () => events.every((event) => resolved.has(event.messageId)),
+      () => events.every((event) => this.resolved.has(event.messageId)),
       300_000,
       'every event resolved',
     ).catch((error: Error) => {
-      const missing = events.filter((event) => !resolved.has(event.messageId));
+      const missing = events.filter((event) => !this.resolved.has(event.messageId));
       throw new Error(
         `${error.message}: ${missing.length} of ${events.length} not resolved, e.g. ${missing
           .slice(0, 3)
@@ -187,17 +186,23 @@ describe('identity with 4 replica processes killed and restarted at random', () 
           .join(', ')}`,
       );
     });
-    const kills = replicas.reduce((sum, replica) => sum + replica.kills, 0);
-    expect(kills).toBeGreaterThanOrEqual(5);
+    return this.replicas.reduce((sum, replica) => sum + replica.kills, 0);
+  }
 
-    const mongo = await MongoClient.connect(run.mongoUri);
+  /** The graph as the store holds it. */
+  async graph(): Promise<GraphState> {
+    const mongo = await MongoClient.connect(this.run.mongoUri);
     try {
-      const db = mongo.db(database);
-      const parents = new Map(
-        (
-          await db.collection<{ _id: string; parent: string | null }>('profiles').find().toArray()
-        ).map((profile) => [profile._id, profile.parent]),
-      );
+      const db = mongo.db(this.database);
+      const profiles = await db
+        .collection<{
+          _id: string;
+          parent: string | null;
+          members: { type: string; value: string }[];
+        }>('profiles')
+        .find()
+        .toArray();
+      const parents = new Map(profiles.map((profile) => [profile._id, profile.parent]));
       const rootOf = (id: string): string => {
         const parent = parents.get(id);
         return parent ? rootOf(parent) : id;
@@ -206,15 +211,84 @@ describe('identity with 4 replica processes killed and restarted at random', () 
         .collection<{ _id: string; profile: string }>('identifiers')
         .find()
         .toArray();
-      const groups = new Map(links.map((link) => [link._id, rootOf(link.profile)]));
-      expect(samePartition(groups, connectedComponents(events.map(keysOf)))).toBe(true);
-      // Every resolved event names a profile that is, or was merged into, its identifiers' profile.
-      for (const event of events) {
-        const profileId = resolved.get(event.messageId)!.profileId;
-        expect(rootOf(profileId)).toBe(groups.get(keysOf(event)[0]));
-      }
+      const merges = await db.collection<{ _id: string; into: string }>('merges').find().toArray();
+      return {
+        groups: new Map(links.map((link) => [link._id, rootOf(link.profile)])),
+        rootOf,
+        roots: profiles.filter((profile) => profile.parent === null),
+        merged: profiles.flatMap((p) => (p.parent ? [{ _id: p._id, parent: p.parent }] : [])),
+        merges: new Map(merges.map((merge) => [merge._id, merge])),
+      };
     } finally {
       await mongo.close();
     }
-  }, 420_000);
+  }
+
+  private async publish(events: Event[]): Promise<void> {
+    await this.publisher.publish({
+      [this.run.topics.resolve(TOPICS.acceptedEvents)]: events.map((event) => ({
+        key: this.codec.encode('EventKey', {
+          key: event.userId ?? event.anonymousId ?? event.messageId,
+        }),
+        value: this.codec.encode('Event', event),
+      })),
+    });
+  }
+}
+
+/**
+ * The key requirement of the identity service: four replicas as separate processes, SIGKILLed at
+ * random moments and restarted while a stream of linking events runs through them.
+ */
+describe('identity with 4 replica processes killed and restarted at random', () => {
+  describe('without rules', () => {
+    const cluster = new Cluster('identity-kills');
+
+    beforeAll(
+      () => cluster.start({ IDENTITY_LIMITS: 'user_id=1000', IDENTITY_DEFAULT_LIMIT: '1000' }),
+      120_000,
+    );
+    afterAll(() => cluster.stop(), 60_000);
+
+    it('comes out as the connected components of the events, every event resolved', async () => {
+      const events = stream(SEED, EVENTS, `k${SEED}`);
+      expect(await cluster.runWithKills(events, SEED)).toBeGreaterThanOrEqual(5);
+      const { groups, rootOf } = await cluster.graph();
+      expect(samePartition(groups, connectedComponents(events.map(keysOf)))).toBe(true);
+      // Every resolved event names its identifiers' profile, or one merged into it since.
+      for (const event of events) {
+        const profileId = cluster.resolved.get(event.messageId)!.profileId;
+        expect(rootOf(profileId)).toBe(groups.get(keysOf(event)[0]));
+      }
+    }, 420_000);
+  });
+
+  describe('with the default rules', () => {
+    const cluster = new Cluster('identity-kills-rules');
+
+    beforeAll(() => cluster.start({}), 120_000);
+    afterAll(() => cluster.stop(), 60_000);
+
+    it('breaks no rule, keeps every identifier in one live profile, and records every merge once', async () => {
+      const events = stream(SEED + 1, EVENTS, `r${SEED}`);
+      expect(await cluster.runWithKills(events, SEED + 1)).toBeGreaterThanOrEqual(5);
+      const { groups, roots, merged, merges } = await cluster.graph();
+      const held = new Map<string, string>();
+      for (const root of roots) {
+        expect(
+          root.members.filter((member) => member.type === 'user_id').length,
+        ).toBeLessThanOrEqual(1);
+        for (const member of root.members) {
+          const key = `${member.type}:${member.value}`;
+          expect(held.has(key)).toBe(false);
+          held.set(key, root._id);
+        }
+      }
+      // What the live profiles hold is exactly what the identifier links say.
+      expect(new Map([...held].sort())).toEqual(new Map([...groups].sort()));
+      // Every merged profile was merged once, into the profile its record names.
+      for (const profile of merged) expect(merges.get(profile._id)?.into).toBe(profile.parent);
+      expect(merges.size).toBe(merged.length);
+    }, 420_000);
+  });
 });

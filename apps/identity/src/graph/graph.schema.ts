@@ -27,8 +27,29 @@ export interface ProfileDocument {
   /** Every profile merged into this one, directly or through others. */
   absorbed: string[];
   lock: { owner: string; until: Date } | null;
+  /**
+   * On a root: a resolution decided under the locks and written here before any of its effects
+   * (write-ahead), so whoever holds the root next finishes it if its writer stopped half-way.
+   */
+  pending?: Intent | null;
+  /** On a root that a pending resolution merges into another: that root. */
+  pendingInto?: string | null;
   createdAt: Date;
   mergedAt?: Date;
+}
+
+/** What a resolution does to the graph, decided under the locks of every root it touches. */
+export interface Intent {
+  messageId: string;
+  /** Identifiers to link to the root. */
+  link: { type: string; value: string }[];
+  /** Roots to merge into it. */
+  merged: string[];
+  /** The root's members and absorbed profiles once done. */
+  members: MemberEntry[];
+  absorbed: string[];
+  reason: string;
+  at: Date;
 }
 
 /** `_id` = `<type>:<value>`; the profile it was linked to (follow `parent` for the live one). */
@@ -60,6 +81,8 @@ export const ProfileSchema = new Schema<ProfileDocument>(
     ],
     absorbed: { type: [String], default: [] },
     lock: { type: Object, default: null },
+    pending: { type: Object, default: null },
+    pendingInto: { type: String, default: null },
     createdAt: Date,
     mergedAt: Date,
   },

@@ -8,6 +8,7 @@ import {
   MERGE_MODEL,
   PROFILE_MODEL,
   type IdentifierDocument,
+  type Intent,
   type MemberEntry,
   type MergeDocument,
   type ProfileDocument,
@@ -123,9 +124,48 @@ export class IdentityGraphRepository {
   async mergeInto(from: string, into: string, owner: string, now: Date): Promise<void> {
     const result = await this.profiles.updateOne(
       { _id: from, parent: null, 'lock.owner': owner },
-      { $set: { parent: into, mergedAt: now, lock: null } },
+      { $set: { parent: into, mergedAt: now, lock: null, pendingInto: null } },
     );
     if (result.matchedCount !== 1) throw new LockLostError(from);
+  }
+
+  /** Writes a resolution's intent on its locked target, and marks the locked roots it merges. */
+  async writeIntent(target: string, owner: string, intent: Intent): Promise<void> {
+    for (const from of intent.merged) {
+      const marked = await this.profiles.updateOne(
+        { _id: from, parent: null, 'lock.owner': owner },
+        { $set: { pendingInto: target } },
+      );
+      if (marked.matchedCount !== 1) throw new LockLostError(from);
+    }
+    const result = await this.profiles.updateOne(
+      { _id: target, parent: null, 'lock.owner': owner },
+      { $set: { pending: intent } },
+    );
+    if (result.matchedCount !== 1) throw new LockLostError(target);
+  }
+
+  /** Clears the mark of a merge whose intent was never written, on a root this owner holds. */
+  async clearPendingInto(id: string, owner: string): Promise<void> {
+    const result = await this.profiles.updateOne(
+      { _id: id, parent: null, 'lock.owner': owner },
+      { $set: { pendingInto: null } },
+    );
+    if (result.matchedCount !== 1) throw new LockLostError(id);
+  }
+
+  /** The last write of a resolution: the target's members, and its intent cleared. */
+  async finishIntent(
+    target: string,
+    owner: string,
+    members: MemberEntry[],
+    absorbed: string[],
+  ): Promise<void> {
+    const result = await this.profiles.updateOne(
+      { _id: target, parent: null, 'lock.owner': owner },
+      { $set: { members, absorbed, pending: null } },
+    );
+    if (result.matchedCount !== 1) throw new LockLostError(target);
   }
 
   /** Links identifiers to a profile; returns those another profile holds already. */

@@ -16,7 +16,7 @@ import { TransientError } from '@tessera/platform-kafka';
 import { randomUUID } from 'node:crypto';
 import { IDENTITY_CONFIG } from '../config/identity-config.token';
 import type { IdentityConfig } from '../config/identity.config';
-import type { MemberEntry, ProfileDocument } from '../graph/graph.schema';
+import type { Intent, MemberEntry, ProfileDocument } from '../graph/graph.schema';
 import { IdentityGraphRepository, LockLostError } from '../graph/identity-graph.repository';
 
 /** How precisely an identifier's last-seen time is kept. */
@@ -24,6 +24,14 @@ export const LAST_SEEN_PRECISION_MS = 60_000;
 
 /** Tries at one event while other replicas hold its profiles, before the batch is retried later. */
 const MAX_ATTEMPTS = 600;
+
+/** A root another replica holds locked. */
+class RootBusyError extends Error {
+  constructor(profileId: string) {
+    super(`profile ${profileId} is locked by another replica`);
+    this.name = 'RootBusyError';
+  }
+}
 
 /** An event none of whose identifiers can take part in matching: it cannot belong to a profile. */
 export class UnresolvableEventError extends Error {
@@ -85,11 +93,16 @@ export class ResolveEventUseCase {
     const roots = await this.involvedRoots(keys, extracted, now);
     const owner = randomUUID();
     const locked: string[] = [];
+    const lock = async (id: string) => {
+      if (locked.includes(id)) return;
+      if (!(await this.graph.lock(id, owner, new Date(), this.config.lockLeaseMs)))
+        throw new RootBusyError(id);
+      locked.push(id);
+    };
     try {
-      for (const root of roots) {
-        if (!(await this.graph.lock(root, owner, new Date(), this.config.lockLeaseMs))) return null;
-        locked.push(root);
-      }
+      for (const root of roots) await lock(root);
+      // Finish first what a replica that stopped half-way decided on these roots; then start over.
+      if (await this.rollForward(await this.graph.findProfiles(roots), lock, owner)) return null;
       const links = await this.graph.findIdentifiers(keys);
       const rootOf = await this.graph.rootsOf([
         ...new Set([...links.values()].map((l) => l.profile)),
@@ -109,11 +122,7 @@ export class ResolveEventUseCase {
         // holds nothing yet, so taking its lock as well keeps the resolution valid.
         if (!resolution.created) return null;
         await this.graph.createProfile(resolution.profileId, now);
-        if (
-          !(await this.graph.lock(resolution.profileId, owner, new Date(), this.config.lockLeaseMs))
-        )
-          return null;
-        locked.push(resolution.profileId);
+        await lock(resolution.profileId);
       }
       const seen = extracted.identifiers;
       if (!(await this.apply(resolution, seen, profiles, owner, event, now))) return null;
@@ -127,7 +136,7 @@ export class ResolveEventUseCase {
       );
       return this.outcome(event, extracted, resolution, earlier, now);
     } catch (error) {
-      if (error instanceof LockLostError) return null;
+      if (error instanceof LockLostError || error instanceof RootBusyError) return null;
       throw error;
     } finally {
       await Promise.all(locked.map((root) => this.graph.unlock(root, owner)));
@@ -206,39 +215,91 @@ export class ResolveEventUseCase {
         stale = true;
       }
     }
-    const changed = resolution.link.length > 0 || resolution.merged.length > 0 || stale;
-    // Members first: if we stop here, the profile counts identifiers it does not hold yet, which
-    // only makes its limits stricter until the redelivered event links them.
-    if (changed) await this.graph.setMembers(target, owner, [...members.values()], [...absorbed]);
+    if (resolution.link.length === 0 && resolution.merged.length === 0) {
+      if (stale) await this.graph.setMembers(target, owner, [...members.values()], [...absorbed]);
+      return true;
+    }
+    // Write-ahead: the decision is durable before any of its effects, so that a crash half-way
+    // is finished by whoever holds these roots next, as decided (see rollForward).
+    const intent: Intent = {
+      messageId: event.messageId,
+      link: resolution.link.map(({ type, value }) => ({ type, value })),
+      merged: resolution.merged,
+      members: [...members.values()],
+      absorbed: [...absorbed],
+      reason: `event ${event.messageId} carried identifiers of both profiles`,
+      at: now,
+    };
+    await this.graph.writeIntent(target, owner, intent);
+    return this.complete(target, intent, owner);
+  }
+
+  /**
+   * The effects of an intent, each idempotent: identifier links, merge records and parent
+   * pointers of the merged roots (locked by this owner), then the target's members, clearing the
+   * intent. False when an identifier to link was linked to another profile meanwhile: the intent
+   * is finished without it and the event must be resolved again.
+   */
+  private async complete(target: string, intent: Intent, owner: string): Promise<boolean> {
     const taken = await this.graph.linkIdentifiers(
-      resolution.link.map((identifier) => ({
+      intent.link.map((identifier) => ({
         _id: identifierKey(identifier),
         ...identifier,
         profile: target,
-        linkedAt: now,
+        linkedAt: intent.at,
       })),
     );
-    const mine = await this.graph.findIdentifiers(taken.map((doc) => doc._id));
-    const lost = taken.filter((doc) => mine.get(doc._id)?.profile !== target);
-    if (lost.length > 0) {
-      for (const doc of lost) members.delete(doc._id);
-      await this.graph.setMembers(target, owner, [...members.values()], [...absorbed]);
-      return false;
-    }
-    for (const from of resolution.merged) {
+    const holders = await this.graph.findIdentifiers(taken.map((doc) => doc._id));
+    const lost = new Set(
+      taken.filter((doc) => holders.get(doc._id)?.profile !== target).map((doc) => doc._id),
+    );
+    const merged = await this.graph.findProfiles(intent.merged);
+    for (const from of intent.merged) {
+      const profile = merged.get(from);
+      if (profile?.parent === target) continue;
       await this.graph.recordMerge({
         _id: from,
         into: target,
-        reason: mergeReason(resolution, from),
-        messageId: event.messageId,
-        identifiers: [...resolution.link, ...(profiles.get(from)?.members ?? [])].map(
-          ({ type, value }) => ({ type, value }),
-        ),
-        at: now,
+        reason: intent.reason,
+        messageId: intent.messageId,
+        identifiers: [...intent.link, ...(profile?.members ?? [])].map(({ type, value }) => ({
+          type,
+          value,
+        })),
+        at: intent.at,
       });
-      await this.graph.mergeInto(from, target, owner, now);
+      await this.graph.mergeInto(from, target, owner, intent.at);
     }
-    return true;
+    const members = intent.members.filter((member) => !lost.has(identifierKey(member)));
+    await this.graph.finishIntent(target, owner, members, intent.absorbed);
+    return lost.size === 0;
+  }
+
+  /**
+   * Finishes an intent another replica left on one of these roots (or on the root one of them is
+   * being merged into), taking the locks it needs. True when it did: the graph changed.
+   */
+  private async rollForward(
+    profiles: Map<string, ProfileDocument>,
+    lock: (id: string) => Promise<void>,
+    owner: string,
+  ): Promise<boolean> {
+    for (const profile of profiles.values()) {
+      const target = profile.pending ? profile._id : profile.pendingInto;
+      if (!target) continue;
+      await lock(target);
+      const intent = (await this.graph.findProfiles([target])).get(target)?.pending;
+      if (!intent) {
+        // Marked for a merge whose intent was never written: nothing was decided.
+        await this.graph.clearPendingInto(profile._id, owner);
+        return true;
+      }
+      const merged = await this.graph.findProfiles(intent.merged);
+      for (const from of intent.merged) if (merged.get(from)?.parent !== target) await lock(from);
+      await this.complete(target, intent, owner);
+      return true;
+    }
+    return false;
   }
 
   private outcome(
@@ -295,10 +356,6 @@ function snapshotOf(
     identifiersOf: (profileId): readonly LinkedIdentifier[] =>
       profiles.get(profileId)?.members ?? [],
   };
-}
-
-function mergeReason(resolution: Resolution, from: string): string {
-  return `the event linked profile ${from} with ${resolution.profileId}`;
 }
 
 /** Backs off a little more each try, with jitter, so competing replicas do not retry in step. */
