@@ -9,7 +9,7 @@ import { BenchInfrastructure } from './bench-infrastructure';
 import { appendRun, printSummary, type BenchRun } from './bench-report';
 import { summarizeCpuProfile } from './cpu-profile-summary';
 import { loadBatchEndpoint, type HttpLoadResult } from './http-load';
-import { IngestionProcess } from './ingestion-process';
+import { ServiceProcess } from './service-process';
 import type { KafkaBaselineResult } from './kafka-baseline';
 import { runKafkaBaselineProcess } from './kafka-baseline-process';
 import { CpuMeter, infraPids, machineInfo, sourceHash, type MachineInfo } from './process-usage';
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   if (diagnostic.dedupe) log('diagnostic run: dedupe claims kept in memory, not in the store');
   log(`run ${suffix}: ${machine.nproc} cores (${machine.cpuModel}), node ${machine.node}`);
 
-  let service: IngestionProcess | undefined;
+  let service: ServiceProcess | undefined;
   let cleaning: Promise<void> | undefined;
   const children = new AbortController();
   const cleanup = () =>
@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   }
   try {
-    service = await IngestionProcess.start({
+    service = await ServiceProcess.start({
+      service: 'ingestion',
       ...options,
       topicSuffix: suffix,
       database,

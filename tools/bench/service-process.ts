@@ -4,7 +4,9 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
-export interface IngestionProcessOptions {
+export interface ServiceProcessOptions {
+  /** Which app to start (apps/<service>/src/main.ts). */
+  service: 'ingestion' | 'identity';
   root: string;
   kafkaBrokers: string[];
   mongoUri: string;
@@ -16,13 +18,15 @@ export interface IngestionProcessOptions {
   cpuProfile: boolean;
   /** Modules required before the service's main (diagnostics). */
   preload?: string[];
+  /** More environment for the service. */
+  env?: Record<string, string>;
 }
 
 const READY_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 40_000;
 
-/** One ingestion service started from source in its own process, as `npm start` runs it. */
-export class IngestionProcess {
+/** One service started from source in its own process, as `npm start` runs it. */
+export class ServiceProcess {
   private readonly exited: Promise<number | null>;
 
   private constructor(
@@ -30,19 +34,20 @@ export class IngestionProcess {
     readonly url: string,
     readonly logFile: string,
     readonly adminToken: string,
+    private readonly service: string,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
   get pid(): number {
-    if (this.child.pid === undefined) throw new Error('the ingestion process has no pid');
+    if (this.child.pid === undefined) throw new Error(`the ${this.service} process has no pid`);
     return this.child.pid;
   }
 
-  static async start(options: IngestionProcessOptions): Promise<IngestionProcess> {
+  static async start(options: ServiceProcessOptions): Promise<ServiceProcess> {
     mkdirSync(options.workDir, { recursive: true });
     const port = await freePort();
-    const logFile = path.join(options.workDir, 'ingestion.log');
+    const logFile = path.join(options.workDir, `${options.service}-${port}.log`);
     const log = createWriteStream(logFile);
     const profiling = options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${options.workDir}`] : [];
     const token = `bench-admin-${randomBytes(12).toString('hex')}`;
@@ -53,7 +58,7 @@ export class IngestionProcess {
         '-r',
         '@swc-node/register',
         ...(options.preload ?? []).flatMap((module) => ['-r', module]),
-        'apps/ingestion/src/main.ts',
+        `apps/${options.service}/src/main.ts`,
       ],
       {
         cwd: options.root,
@@ -71,17 +76,24 @@ export class IngestionProcess {
           TESSERA_TOPIC_SUFFIX: options.topicSuffix,
           KAFKA_TOPIC_PARTITIONS: String(options.partitions),
           LOG_LEVEL: 'warn',
+          ...options.env,
         },
       },
     );
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
-    const service = new IngestionProcess(child, `http://127.0.0.1:${port}`, logFile, token);
+    const service = new ServiceProcess(
+      child,
+      `http://127.0.0.1:${port}`,
+      logFile,
+      token,
+      options.service,
+    );
     await service.waitUntilReady();
     return service;
   }
 
-  /** Creates a source through the admin API; returns its write key. */
+  /** Creates a source through the ingestion admin API; returns its write key. */
   async createSource(name: string): Promise<string> {
     const response = await fetch(`${this.url}/admin/sources`, {
       method: 'POST',
@@ -122,7 +134,7 @@ export class IngestionProcess {
     void this.exited.then(() => (gone = true));
     while (Date.now() < deadline) {
       if (gone)
-        throw new Error(`the ingestion service exited during start-up; see ${this.logFile}`);
+        throw new Error(`the ${this.service} service exited during start-up; see ${this.logFile}`);
       try {
         const response = await fetch(`${this.url}/health/ready`, {
           signal: AbortSignal.timeout(5_000),
@@ -136,7 +148,7 @@ export class IngestionProcess {
     }
     await this.stop();
     throw new Error(
-      `the ingestion service was not ready within 180 s (${last}); see ${this.logFile}`,
+      `the ${this.service} service was not ready within 180 s (${last}); see ${this.logFile}`,
     );
   }
 }
