@@ -33,6 +33,7 @@ describe('loadIdentityConfig: identity rules', () => {
     expect(rules.priority).toEqual(['user_id', 'email', 'phone']);
     expect(rules.defaultRegion).toBe('US');
     expect(lockLeaseMs).toBe(10_000);
+    expect(loadIdentityConfig(BASE).kafka.partitionsConcurrency).toBe(4);
   });
 
   it('reads every rule from its variable', () => {

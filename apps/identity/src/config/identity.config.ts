@@ -32,6 +32,8 @@ export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): Readon
     service: 'identity',
     port: 8081,
     database: 'tessera_identity',
+    // Events of different partitions resolve at once; their round trips to the store overlap.
+    partitionsConcurrency: 4,
   });
   const input: IdentityRulesInput = {
     defaultRegion: reader.optionalString(RULE_VARIABLES.defaultRegion),

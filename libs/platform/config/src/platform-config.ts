@@ -16,6 +16,8 @@ export interface PlatformConfig {
     partitions: number;
     /** How long the group waits for a member that stopped heartbeating before it moves its partitions. */
     sessionTimeoutMs: number;
+    /** Partitions a replica works on at once (each still in order). */
+    partitionsConcurrency: number;
   };
   mongo: { uri: string; database: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -26,6 +28,8 @@ export interface PlatformDefaults {
   service: string;
   port: number;
   database: string;
+  /** Partitions a replica works on at once, when KAFKA_PARTITIONS_CONCURRENCY is not set (1). */
+  partitionsConcurrency?: number;
 }
 
 /** Reads the shared settings; the service's own config module adds its specific ones on the same reader. */
@@ -54,6 +58,11 @@ export function readPlatformConfig(reader: EnvReader, defaults: PlatformDefaults
         default: 30_000,
         min: 6_000,
         max: 300_000,
+      }),
+      partitionsConcurrency: reader.integer('KAFKA_PARTITIONS_CONCURRENCY', {
+        default: defaults.partitionsConcurrency ?? 1,
+        min: 1,
+        max: 64,
       }),
     },
     mongo: {

@@ -133,6 +133,7 @@ export class KafkaPlatformModule {
               maxAttempts: config.kafka.maxAttempts,
               retryBackoffMs: config.kafka.retryBackoffMs,
               sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+              partitionsConsumedConcurrently: config.kafka.partitionsConcurrency,
             }),
           inject: [KAFKA, AvroCodec, TopicNames, KafkaPublisher],
         },
