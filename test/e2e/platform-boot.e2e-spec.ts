@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { TestRun } from '@tessera/testing';
+import { freePort, TestRun } from '@tessera/testing';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SERVICES = ['ingestion', 'identity', 'enrichment', 'activation'] as const;
@@ -11,17 +10,6 @@ interface StartedService {
   process: ChildProcess;
   url: string;
   output: () => string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function startService(name: string, env: Record<string, string>): StartedService {

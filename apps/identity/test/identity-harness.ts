@@ -14,6 +14,7 @@ import { MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from '../src/app.module';
 import { loadIdentityConfig, type IdentityConfig } from '../src/config/identity.config';
+import { readStoredGraph } from './stored-graph';
 
 /** Identity service replicas in this process, on one run's topics and database. */
 export class IdentityHarness {
@@ -107,21 +108,7 @@ export class IdentityHarness {
   /** The live profile of every linked identifier, read from the store. */
   async groups(): Promise<Map<string, string>> {
     this.mongo ??= await MongoClient.connect(this.run.mongoUri);
-    const db = this.mongo.db(this.config.mongo.database);
-    const parents = new Map(
-      (
-        await db.collection<{ _id: string; parent: string | null }>('profiles').find().toArray()
-      ).map((p) => [p._id, p.parent]),
-    );
-    const rootOf = (id: string): string => {
-      const parent = parents.get(id);
-      return parent ? rootOf(parent) : id;
-    };
-    const links = await db
-      .collection<{ _id: string; profile: string }>('identifiers')
-      .find()
-      .toArray();
-    return new Map(links.map((link) => [link._id, rootOf(link.profile)]));
+    return (await readStoredGraph(this.mongo.db(this.config.mongo.database))).groups;
   }
 
   async close(): Promise<void> {

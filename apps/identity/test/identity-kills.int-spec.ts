@@ -1,31 +1,20 @@
 import { AvroCodec, TOPICS, type Event, type ResolvedEvent } from '@tessera/contracts';
 import { connectedComponents } from '@tessera/identity';
 import { KafkaPublisher } from '@tessera/platform-kafka';
-import { eventually, TestRun } from '@tessera/testing';
+import { eventually, freePort, TestRun } from '@tessera/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import { keysOf, samePartition, stream } from './event-stream';
+import { readStoredGraph, type StoredGraph } from './stored-graph';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const REPLICAS = 4;
 const EVENTS = Number(process.env.IDENTITY_KILLS_EVENTS ?? 2_000);
 const SEED = Number(process.env.IDENTITY_KILLS_SEED ?? 4242);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One identity replica as its own process, started from source as `npm start` does. */
 class Replica {
@@ -83,15 +72,6 @@ class Replica {
     child.kill('SIGTERM');
     await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
   }
-}
-
-interface GraphState {
-  /** Identifier key -> live (root) profile. */
-  groups: Map<string, string>;
-  rootOf: (id: string) => string;
-  roots: { _id: string; members: { type: string; value: string }[] }[];
-  merged: { _id: string; parent: string }[];
-  merges: Map<string, { into: string }>;
 }
 
 /** Four replica processes on one run's topics and database, a killer, and what they published. */
@@ -190,35 +170,10 @@ class Cluster {
   }
 
   /** The graph as the store holds it. */
-  async graph(): Promise<GraphState> {
+  async graph(): Promise<StoredGraph> {
     const mongo = await MongoClient.connect(this.run.mongoUri);
     try {
-      const db = mongo.db(this.database);
-      const profiles = await db
-        .collection<{
-          _id: string;
-          parent: string | null;
-          members: { type: string; value: string }[];
-        }>('profiles')
-        .find()
-        .toArray();
-      const parents = new Map(profiles.map((profile) => [profile._id, profile.parent]));
-      const rootOf = (id: string): string => {
-        const parent = parents.get(id);
-        return parent ? rootOf(parent) : id;
-      };
-      const links = await db
-        .collection<{ _id: string; profile: string }>('identifiers')
-        .find()
-        .toArray();
-      const merges = await db.collection<{ _id: string; into: string }>('merges').find().toArray();
-      return {
-        groups: new Map(links.map((link) => [link._id, rootOf(link.profile)])),
-        rootOf,
-        roots: profiles.filter((profile) => profile.parent === null),
-        merged: profiles.flatMap((p) => (p.parent ? [{ _id: p._id, parent: p.parent }] : [])),
-        merges: new Map(merges.map((merge) => [merge._id, merge])),
-      };
+      return await readStoredGraph(mongo.db(this.database));
     } finally {
       await mongo.close();
     }

@@ -3,3 +3,4 @@ export { eventually } from './eventually';
 export { provideInfrastructure } from './infrastructure';
 export type { InfrastructureEndpoints } from './infrastructure';
 export { TestRun } from './test-run';
+export { freePort } from './free-port';

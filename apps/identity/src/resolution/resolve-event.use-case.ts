@@ -16,7 +16,7 @@ import { TransientError } from '@tessera/platform-kafka';
 import { randomUUID } from 'node:crypto';
 import { IDENTITY_CONFIG } from '../config/identity-config.token';
 import type { IdentityConfig } from '../config/identity.config';
-import type { Intent, MemberEntry, ProfileDocument } from '../graph/graph.schema';
+import type { Intent, MemberEntry, MergeDocument, ProfileDocument } from '../graph/graph.schema';
 import { IdentityGraphRepository, LockLostError } from '../graph/identity-graph.repository';
 
 /** How precisely an identifier's last-seen time is kept. */
@@ -126,14 +126,7 @@ export class ResolveEventUseCase {
       }
       const seen = extracted.identifiers;
       if (!(await this.apply(resolution, seen, profiles, owner, event, now))) return null;
-      // The merges this event made, now or in an earlier delivery that stopped before publishing.
-      const { visited } = await this.graph.chainsOf([
-        ...new Set([...links.values()].map((l) => l.profile)),
-      ]);
-      const earlier = await this.graph.mergesCausedBy(
-        event.messageId,
-        [...visited, ...resolution.merged].filter((p) => p !== resolution.profileId),
-      );
+      const earlier = await this.mergesMadeBy(event, links, resolution);
       return this.outcome(event, extracted, resolution, earlier, now);
     } catch (error) {
       if (error instanceof LockLostError || error instanceof RootBusyError) return null;
@@ -141,6 +134,27 @@ export class ResolveEventUseCase {
     } finally {
       await Promise.all(locked.map((root) => this.graph.unlock(root, owner)));
     }
+  }
+
+  /**
+   * The merges this event made, now or in an earlier delivery that stopped before publishing.
+   * A merge it made before would have left one of its identifiers linked to a profile other than
+   * the target; when all of them link to the target directly and nothing merged now, there is none
+   * to look for (the common case, so no extra round trips).
+   */
+  private async mergesMadeBy(
+    event: Event,
+    links: Map<string, { profile: string }>,
+    resolution: Resolution,
+  ): Promise<MergeDocument[]> {
+    const linked = [...new Set([...links.values()].map((link) => link.profile))];
+    const elsewhere = linked.filter((profile) => profile !== resolution.profileId);
+    if (elsewhere.length === 0 && resolution.merged.length === 0) return [];
+    const { visited } = await this.graph.chainsOf(elsewhere);
+    return this.graph.mergesCausedBy(
+      event.messageId,
+      [...visited, ...resolution.merged].filter((profile) => profile !== resolution.profileId),
+    );
   }
 
   /** Keys of the event's identifiers, and of its previousId as a user and as an anonymous id. */
@@ -306,14 +320,7 @@ export class ResolveEventUseCase {
     event: Event,
     extracted: ExtractedIdentifiers,
     resolution: Resolution,
-    earlier: {
-      _id: string;
-      into: string;
-      reason: string;
-      messageId: string;
-      identifiers: Identifier[];
-      at: Date;
-    }[],
+    earlier: MergeDocument[],
     now: Date,
   ): EventResolution {
     const merges: IdentityMerge[] = earlier.map((merge) => ({
