@@ -1,3 +1,4 @@
+import { ensureTopics } from '@tessera/platform-kafka';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { execFileSync } from 'node:child_process';
@@ -30,12 +31,7 @@ export class BenchInfrastructure {
   }
 
   async createTopic(topic: string, partitions: number): Promise<void> {
-    await this.withAdmin((admin) =>
-      admin.createTopics({
-        topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }],
-        waitForLeaders: true,
-      }),
-    );
+    await ensureTopics(this.kafka, [{ topic, numPartitions: partitions }]);
   }
 
   /** Records on the topic so far (sum of the partitions' high watermarks minus their starts). */

@@ -3,6 +3,7 @@ import { TopicNames } from '@tessera/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import pino, { type Logger } from 'pino';
+import { eventually } from './eventually';
 
 /**
  * One test run's own corner of the shared infrastructure: topic names and database names carry
@@ -69,9 +70,22 @@ export class TestRun {
       const topics = contractTopics.map((topic) => this.topics.resolve(topic));
       await admin.createTopics({
         topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
-        waitForLeaders: true,
+        // kafkajs's wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for
+        // a moment after accepting a topic; wait here until every partition has a leader.
+        waitForLeaders: false,
       });
       topics.forEach((topic) => this.createdTopics.add(topic));
+      await eventually(
+        () =>
+          admin
+            .fetchTopicMetadata({ topics })
+            .then(({ topics: served }) =>
+              served.every(({ partitions }) => partitions.every(({ leader }) => leader >= 0)),
+            )
+            .catch(() => false),
+        30_000,
+        `leaders of ${topics.join(', ')}`,
+      );
     } finally {
       await admin.disconnect();
     }

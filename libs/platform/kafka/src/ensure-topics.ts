@@ -14,9 +14,8 @@ export interface EnsureTopicsOptions {
 /**
  * Creates the topics that are missing; existing topics are left exactly as they are. Returns once
  * every topic is visible in the cluster's metadata with a leader on each partition — also when
- * another process created a topic a moment earlier (Kafka then answers TOPIC_ALREADY_EXISTS and
- * the broker may not serve the topic yet), so a consumer subscribing next never meets
- * UNKNOWN_TOPIC_OR_PARTITION.
+ * another process created a topic a moment earlier (Kafka then answers TOPIC_ALREADY_EXISTS) — so
+ * a consumer subscribing next never meets UNKNOWN_TOPIC_OR_PARTITION.
  */
 export async function ensureTopics(
   kafka: Kafka,
@@ -37,9 +36,9 @@ export async function ensureTopics(
         replicationFactor: -1,
         configEntries: spec.configEntries,
       }));
-    if (missing.length > 0) {
-      await admin.createTopics({ topics: missing, waitForLeaders: true, timeout: timeoutMs });
-    }
+    // Not kafkajs's waitForLeaders: it gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft
+    // broker answers for a moment after it accepted the topic. waitUntilServed retries it.
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: false });
     await waitUntilServed(
       admin,
       specs.map((spec) => spec.topic),

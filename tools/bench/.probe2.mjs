@@ -1,0 +1,12 @@
+import { MongoClient } from 'mongodb';
+const client = await new MongoClient('mongodb://127.0.0.1:27017/', {serverSelectionTimeoutMS: 3000}).connect();
+const c = client.db('costprobe2').collection('x');
+await c.insertOne({ _id: 'a' + Date.now() });
+console.log('ok', await c.countDocuments());
+const N = Number(process.argv[2] ?? 3);
+await c.insertMany(Array.from({ length: N }, (_, i) => ({ _id: `p${i}`, lock: null })), { ordered: false }).catch(() => {});
+let t = performance.now();
+const r = await c.bulkWrite(Array.from({ length: N }, (_, i) => ({ updateOne: { filter: { _id: `p${i}`, lock: null }, update: { $set: { lock: { owner: 'x' } } } } })), { ordered: false });
+console.log('bulk', N, r.modifiedCount, (performance.now() - t).toFixed(1), 'ms');
+await client.db('costprobe2').dropDatabase();
+await client.close();
