@@ -13,6 +13,8 @@ export interface BenchOptions {
   partitions: number;
   /** Start the service with `--cpu-prof`; the profile lands in tmp/bench/<run id>/. */
   cpuProfile: boolean;
+  /** Diagnostic: the service prints how long its store calls took, per operation, on exit. */
+  storeTiming: boolean;
   /** `memory` (diagnostic) replaces the service's dedupe store round trips with a Map. */
   dedupe: 'store' | 'memory';
   output: string;
@@ -32,6 +34,7 @@ export function readBenchOptions(env: NodeJS.ProcessEnv = process.env): BenchOpt
     eventsPerRequest: 100,
     partitions: 6,
     cpuProfile: env.BENCH_CPU_PROFILE === '1',
+    storeTiming: env.BENCH_STORE_TIMING === '1',
     dedupe: env.BENCH_DEDUPE === 'memory' ? 'memory' : 'store',
     output: path.resolve(ROOT, env.BENCH_OUTPUT ?? 'docs/benchmarks/ingest.json'),
   };

@@ -16,7 +16,8 @@ import {
 import { IdentityGraphRepository } from './graph/identity-graph.repository';
 import { AcceptedEventsConsumer } from './resolution/accepted-events.consumer';
 import { ResolutionPublisher } from './resolution/resolution-publisher';
-import { ResolveEventUseCase } from './resolution/resolve-event.use-case';
+import { ResolveBatchUseCase } from './resolution/resolve-batch.use-case';
+import { GraphReader } from './graph/graph-reader';
 
 /** The identity graph and the resolution of accepted events. */
 @Module({})
@@ -38,7 +39,8 @@ export class IdentityModule {
         AdminTokenGuard,
         IdentityQueries,
         IdentityGraphRepository,
-        ResolveEventUseCase,
+        GraphReader,
+        ResolveBatchUseCase,
         ResolutionPublisher,
       ],
     };

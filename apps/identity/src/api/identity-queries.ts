@@ -61,15 +61,20 @@ export class IdentityQueries {
     const profile = (await this.graph.findProfiles([root])).get(root);
     if (!profile) return null;
     const merges = await this.graph.mergesOf(profile.absorbed ?? []);
+    // Last seen is kept on each identifier's link (to the minute), first seen on the member.
+    const links = await this.graph.findIdentifiers(profile.members.map(identifierKey));
     return {
       profileId: root,
       requestedId: id,
-      identifiers: profile.members.map((member) => ({
-        type: member.type,
-        value: member.value,
-        firstSeen: new Date(member.linkedAt).toISOString(),
-        lastSeen: new Date(member.lastSeen ?? member.linkedAt).toISOString(),
-      })),
+      identifiers: profile.members.map((member) => {
+        const lastSeen = links.get(identifierKey(member))?.lastSeen?.getTime();
+        return {
+          type: member.type,
+          value: member.value,
+          firstSeen: new Date(member.linkedAt).toISOString(),
+          lastSeen: new Date(lastSeen ?? member.lastSeen ?? member.linkedAt).toISOString(),
+        };
+      }),
       merged: [...(profile.absorbed ?? [])].sort(),
       mergeHistory: merges
         .sort((a, b) => a.at.getTime() - b.at.getTime())

@@ -10,8 +10,8 @@ export interface MemberEntry {
   value: string;
   /** First seen: when it was linked (epoch ms). */
   linkedAt: number;
-  /** Last seen on an event, to the minute (epoch ms). */
-  lastSeen: number;
+  /** Last seen, as profiles written before it moved to the identifier's link kept it (epoch ms). */
+  lastSeen?: number;
 }
 
 /**
@@ -38,18 +38,36 @@ export interface ProfileDocument {
   mergedAt?: Date;
 }
 
-/** What a resolution does to the graph, decided under the locks of every root it touches. */
-export interface Intent {
+/** One merge a resolution makes: `from` (a root this replica holds) goes into `into`. */
+export interface MergeStep {
+  from: string;
+  into: string;
   messageId: string;
-  /** Identifiers to link to the root. */
-  link: { type: string; value: string }[];
-  /** Roots to merge into it. */
-  merged: string[];
-  /** The root's members and absorbed profiles once done. */
-  members: MemberEntry[];
-  absorbed: string[];
   reason: string;
+  identifiers: { type: string; value: string }[];
+}
+
+/**
+ * What resolutions do to a root beyond its members, decided under the locks of every root they
+ * touch and written on the root (with its new members) before any of these effects: identifiers
+ * to link to it, and roots merged into it (directly or through each other).
+ */
+export interface Intent {
+  /** The (last) event whose resolution wrote it. */
+  messageId: string;
+  /**
+   * Identifiers to link; each to the profile its event resolved to (this root, or one merged into
+   * it later in the same batch: the links keep the chain a redelivery follows).
+   */
+  link: { type: string; value: string; profile?: string }[];
+  merges?: MergeStep[];
   at: Date;
+  // Written by releases before batch resolution: the roots merged into this one, with the
+  // members and absorbed profiles the root has once done (now written with the intent).
+  merged?: string[];
+  members?: MemberEntry[];
+  absorbed?: string[];
+  reason?: string;
 }
 
 /** `_id` = `<type>:<value>`; the profile it was linked to (follow `parent` for the live one). */
@@ -59,6 +77,8 @@ export interface IdentifierDocument {
   value: string;
   profile: string;
   linkedAt: Date;
+  /** Last seen on an event, to the minute. */
+  lastSeen?: Date;
 }
 
 /** One merge, by the profile merged away (a profile is merged once). */
@@ -90,7 +110,7 @@ export const ProfileSchema = new Schema<ProfileDocument>(
 );
 
 export const IdentifierSchema = new Schema<IdentifierDocument>(
-  { _id: String, type: String, value: String, profile: String, linkedAt: Date },
+  { _id: String, type: String, value: String, profile: String, linkedAt: Date, lastSeen: Date },
   { collection: 'identifiers', versionKey: false },
 );
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { insertReportingDuplicates, type InsertTarget } from '@tessera/platform-mongo';
-import type { Collection } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import type { Model } from 'mongoose';
 import {
   IDENTIFIER_MODEL,
@@ -25,10 +25,19 @@ export class LockLostError extends Error {
 /** Parent hops followed at most to find a root (merges point to smaller ids, so chains end). */
 const MAX_HOPS = 64;
 
+/** A root's write under its lock: new members and absorbed profiles, and the intent to carry out. */
+export interface IntentWrite {
+  id: string;
+  members: MemberEntry[];
+  absorbed: string[];
+  intent: Intent;
+}
+
 /**
  * The identity graph in the store: identifiers, profiles (a union-find with parent pointers) and
- * merges. Only single-document operations by `_id`: inserts on a unique `_id`, conditional
- * updates (atomic on MongoDB, and on FerretDB as tools/infra builds it) and `$in` reads.
+ * merges. Only operations by `_id`: inserts on a unique `_id`, conditional updates (atomic per
+ * document on MongoDB, and on FerretDB as tools/infra builds it), `$in` reads, and bulks of those
+ * (one round trip for a Kafka batch's worth).
  */
 @Injectable()
 export class IdentityGraphRepository {
@@ -60,22 +69,14 @@ export class IdentityGraphRepository {
 
   /** The live (root) profile of each given profile id; ids with no profile document map to themselves. */
   async rootsOf(ids: string[]): Promise<Map<string, string>> {
-    return (await this.chainsOf(ids)).roots;
-  }
-
-  /** Roots as rootsOf, and every profile id passed on the way (the given ones included). */
-  async chainsOf(ids: string[]): Promise<{ roots: Map<string, string>; visited: Set<string> }> {
     const roots = new Map<string, string>();
-    const visited = new Set(ids);
     const at = new Map(ids.map((id) => [id, id]));
     for (let hop = 0; hop < MAX_HOPS && at.size > 0; hop++) {
       const docs = await this.findProfiles([...new Set(at.values())]);
       for (const [start, current] of [...at]) {
         const parent = docs.get(current)?.parent;
-        if (parent) {
-          at.set(start, parent);
-          visited.add(parent);
-        } else {
+        if (parent) at.set(start, parent);
+        else {
           roots.set(start, current);
           at.delete(start);
         }
@@ -83,17 +84,30 @@ export class IdentityGraphRepository {
     }
     if (at.size > 0)
       throw new Error(`profile chain longer than ${MAX_HOPS} from ${[...at.keys()][0]}`);
-    return { roots, visited };
+    return roots;
   }
 
-  /** Creates an empty profile (nothing happens if it exists). */
-  async createProfile(id: string, now: Date): Promise<void> {
-    await insertReportingDuplicates(this.profiles as unknown as InsertTarget<ProfileDocument>, [
-      { _id: id, parent: null, members: [], absorbed: [], lock: null, createdAt: now },
-    ]);
+  /** Inserts new profiles; returns the ids that existed already (those were left as they are). */
+  async insertProfiles(docs: ProfileDocument[]): Promise<string[]> {
+    if (docs.length === 0) return [];
+    const target = this.profiles as unknown as InsertTarget<ProfileDocument>;
+    const existing = await insertReportingDuplicates(target, docs);
+    return existing.map((index) => docs[index]._id);
   }
 
-  /** Takes the lock of a root profile if it is free or its lease ran out; false otherwise. */
+  /**
+   * Takes the locks of those root profiles that are free or whose lease ran out, in one update;
+   * which ones this owner got shows on the next read.
+   */
+  async lockAll(ids: string[], owner: string, now: Date, leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.profiles.updateMany(
+      { _id: { $in: ids }, parent: null, $or: [{ lock: null }, { 'lock.until': { $lt: now } }] },
+      { $set: { lock: { owner, until: new Date(now.getTime() + leaseMs) } } },
+    );
+  }
+
+  /** Takes the lock of one root profile if it is free or its lease ran out; false otherwise. */
   async lock(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
     const result = await this.profiles.updateOne(
       { _id: id, parent: null, $or: [{ lock: null }, { 'lock.until': { $lt: now } }] },
@@ -102,47 +116,84 @@ export class IdentityGraphRepository {
     return result.modifiedCount === 1;
   }
 
-  async unlock(id: string, owner: string): Promise<void> {
-    await this.profiles.updateOne({ _id: id, 'lock.owner': owner }, { $set: { lock: null } });
+  /**
+   * Frees the roots this owner holds; with `finished`, also clears their intents (the last write
+   * of a resolution, once every effect is done).
+   */
+  async release(ids: string[], owner: string, finished: boolean): Promise<void> {
+    if (ids.length === 0) return;
+    await this.profiles.updateMany(
+      { _id: { $in: ids }, 'lock.owner': owner },
+      { $set: finished ? { lock: null, pending: null } : { lock: null } },
+    );
   }
 
-  /** Replaces the members (and the profiles absorbed) of a root this replica holds locked. */
-  async setMembers(
-    id: string,
+  /**
+   * Write-ahead, in one ordered bulk: first marks the roots to be merged with the root they go
+   * into, then writes each target's members and intent. Every write checks the lock.
+   */
+  async writeIntents(
     owner: string,
-    members: MemberEntry[],
-    absorbed: string[],
+    marks: { id: string; into: string }[],
+    writes: IntentWrite[],
   ): Promise<void> {
+    const operations: AnyBulkWriteOperation<ProfileDocument>[] = [
+      ...marks.map(({ id, into }) => ({
+        updateOne: {
+          filter: { _id: id, parent: null, 'lock.owner': owner },
+          update: { $set: { pendingInto: into } },
+        },
+      })),
+      ...writes.map(({ id, members, absorbed, intent }) => ({
+        updateOne: {
+          filter: { _id: id, parent: null, 'lock.owner': owner },
+          update: { $set: { members, absorbed, pending: intent } },
+        },
+      })),
+    ];
+    await this.bulkUnderLock(operations, [...marks.map((m) => m.id), ...writes.map((w) => w.id)]);
+  }
+
+  /** Replaces the members (and absorbed profiles, if given) of roots this owner holds. */
+  async setMembers(
+    owner: string,
+    updates: { id: string; members: MemberEntry[]; absorbed?: string[] }[],
+  ): Promise<void> {
+    await this.bulkUnderLock(
+      updates.map(({ id, members, absorbed }) => ({
+        updateOne: {
+          filter: { _id: id, parent: null, 'lock.owner': owner },
+          update: { $set: absorbed ? { members, absorbed } : { members } },
+        },
+      })),
+      updates.map((update) => update.id),
+    );
+  }
+
+  /** Points held roots at the profiles they were merged into, and frees them. */
+  async mergeAll(
+    owner: string,
+    merges: { from: string; into: string }[],
+    now: Date,
+  ): Promise<void> {
+    await this.bulkUnderLock(
+      merges.map(({ from, into }) => ({
+        updateOne: {
+          filter: { _id: from, parent: null, 'lock.owner': owner },
+          update: { $set: { parent: into, mergedAt: now, lock: null, pendingInto: null } },
+        },
+      })),
+      merges.map((merge) => merge.from),
+    );
+  }
+
+  /** Clears the intent of a root this owner holds, once every effect of it is done. */
+  async finishIntent(id: string, owner: string): Promise<void> {
     const result = await this.profiles.updateOne(
       { _id: id, parent: null, 'lock.owner': owner },
-      { $set: { members, absorbed } },
+      { $set: { pending: null } },
     );
     if (result.matchedCount !== 1) throw new LockLostError(id);
-  }
-
-  /** Points a locked root at the profile it is merged into, and frees it. */
-  async mergeInto(from: string, into: string, owner: string, now: Date): Promise<void> {
-    const result = await this.profiles.updateOne(
-      { _id: from, parent: null, 'lock.owner': owner },
-      { $set: { parent: into, mergedAt: now, lock: null, pendingInto: null } },
-    );
-    if (result.matchedCount !== 1) throw new LockLostError(from);
-  }
-
-  /** Writes a resolution's intent on its locked target, and marks the locked roots it merges. */
-  async writeIntent(target: string, owner: string, intent: Intent): Promise<void> {
-    for (const from of intent.merged) {
-      const marked = await this.profiles.updateOne(
-        { _id: from, parent: null, 'lock.owner': owner },
-        { $set: { pendingInto: target } },
-      );
-      if (marked.matchedCount !== 1) throw new LockLostError(from);
-    }
-    const result = await this.profiles.updateOne(
-      { _id: target, parent: null, 'lock.owner': owner },
-      { $set: { pending: intent } },
-    );
-    if (result.matchedCount !== 1) throw new LockLostError(target);
   }
 
   /** Clears the mark of a merge whose intent was never written, on a root this owner holds. */
@@ -154,21 +205,7 @@ export class IdentityGraphRepository {
     if (result.matchedCount !== 1) throw new LockLostError(id);
   }
 
-  /** The last write of a resolution: the target's members, and its intent cleared. */
-  async finishIntent(
-    target: string,
-    owner: string,
-    members: MemberEntry[],
-    absorbed: string[],
-  ): Promise<void> {
-    const result = await this.profiles.updateOne(
-      { _id: target, parent: null, 'lock.owner': owner },
-      { $set: { members, absorbed, pending: null } },
-    );
-    if (result.matchedCount !== 1) throw new LockLostError(target);
-  }
-
-  /** Links identifiers to a profile; returns those another profile holds already. */
+  /** Links identifiers to profiles; returns those that were linked already (to any profile). */
   async linkIdentifiers(docs: IdentifierDocument[]): Promise<IdentifierDocument[]> {
     if (docs.length === 0) return [];
     const target = this.identifiers as unknown as InsertTarget<IdentifierDocument>;
@@ -176,16 +213,24 @@ export class IdentityGraphRepository {
     return taken.map((index) => docs[index]);
   }
 
+  /** Moves the last-seen time of linked identifiers forward (never back). */
+  async touch(keys: string[], now: Date): Promise<void> {
+    if (keys.length === 0) return;
+    await this.identifiers.updateMany({ _id: { $in: keys } }, { $max: { lastSeen: now } });
+  }
+
   /**
-   * Records the merge of a root this replica holds locked. A record already there for that
-   * profile is from an attempt that stopped before the merge was made (the profile is still a
-   * root), unless it is this event's own: then it is left as it is.
+   * Records merges of roots this replica holds locked. A record already there for such a profile
+   * is from an attempt that stopped before the merge was made (the profile is still a root),
+   * unless it is the same event's: then it is left as it is.
    */
-  async recordMerge(merge: MergeDocument): Promise<void> {
+  async recordMerges(merges: MergeDocument[]): Promise<void> {
+    if (merges.length === 0) return;
     const target = this.merges as unknown as InsertTarget<MergeDocument>;
-    if ((await insertReportingDuplicates(target, [merge])).length === 0) return;
-    const { _id, ...rest } = merge;
-    await this.merges.replaceOne({ _id, messageId: { $ne: merge.messageId } }, rest);
+    for (const index of await insertReportingDuplicates(target, merges)) {
+      const { _id, ...rest } = merges[index];
+      await this.merges.replaceOne({ _id, messageId: { $ne: rest.messageId } }, rest);
+    }
   }
 
   /** The merge records of these profiles. */
@@ -194,9 +239,13 @@ export class IdentityGraphRepository {
     return this.merges.find({ _id: { $in: from } }).toArray();
   }
 
-  /** The merges of these profiles that the given event caused. */
-  async mergesCausedBy(messageId: string, from: string[]): Promise<MergeDocument[]> {
-    if (from.length === 0) return [];
-    return this.merges.find({ _id: { $in: from }, messageId }).toArray();
+  /** One round trip of updates, each of which must find its document under this owner's lock. */
+  private async bulkUnderLock(
+    operations: AnyBulkWriteOperation<ProfileDocument>[],
+    ids: string[],
+  ): Promise<void> {
+    if (operations.length === 0) return;
+    const result = await this.profiles.bulkWrite(operations, { ordered: true });
+    if (result.matchedCount !== operations.length) throw new LockLostError(ids.join(', '));
   }
 }

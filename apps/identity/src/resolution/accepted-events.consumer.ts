@@ -3,35 +3,35 @@ import { EventPattern } from '@nestjs/microservices';
 import { TOPICS, type Event, type IdentityMerge, type ResolvedEvent } from '@tessera/contracts';
 import type { ConsumedMessage, HandlerOutcome, RejectedMessage } from '@tessera/platform-kafka';
 import { ResolutionPublisher } from './resolution-publisher';
-import { ResolveEventUseCase, UnresolvableEventError } from './resolve-event.use-case';
+import { ResolveBatchUseCase, UnresolvableEventError } from './resolve-batch.use-case';
 
 /**
- * Resolves accepted events in order, one after the other within a partition's batch, then
- * publishes the batch's resolved events and merges; the platform commits the offsets only after
- * that. An event without any usable identifier is parked on the dead-letter topic with the reason.
+ * Resolves a partition's batch of accepted events in order (store work per batch, not per event),
+ * then publishes the batch's resolved events and merges; the platform commits the offsets only
+ * after that. An event without any usable identifier is parked on the dead-letter topic with the
+ * reason.
  */
 @Controller()
 export class AcceptedEventsConsumer {
   constructor(
-    private readonly resolve: ResolveEventUseCase,
+    private readonly resolve: ResolveBatchUseCase,
     private readonly publisher: ResolutionPublisher,
   ) {}
 
   @EventPattern(TOPICS.acceptedEvents, { schema: 'Event' })
   async handle(messages: ConsumedMessage<Event>[]): Promise<HandlerOutcome> {
+    const outcomes = await this.resolve.resolve(messages.map((message) => message.value));
     const resolved: ResolvedEvent[] = [];
     const merges: IdentityMerge[] = [];
     const rejected: RejectedMessage[] = [];
-    for (const message of messages) {
-      try {
-        const outcome = await this.resolve.resolve(message.value);
+    outcomes.forEach((outcome, index) => {
+      if (outcome instanceof UnresolvableEventError)
+        rejected.push({ message: messages[index], reason: 'unresolvable_event', error: outcome });
+      else {
         resolved.push(outcome.resolved);
         merges.push(...outcome.merges);
-      } catch (error) {
-        if (!(error instanceof UnresolvableEventError)) throw error;
-        rejected.push({ message, reason: 'unresolvable_event', error });
       }
-    }
+    });
     await this.publisher.publish(resolved, merges);
     return { rejected };
   }

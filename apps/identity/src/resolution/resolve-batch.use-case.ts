@@ -1,0 +1,490 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Event, IdentityMerge, ResolvedEvent } from '@tessera/contracts';
+import {
+  compareTypePriority,
+  extractIdentifiers,
+  identifierKey,
+  profileIdFor,
+  type ExtractedIdentifiers,
+} from '@tessera/identity';
+import { TransientError } from '@tessera/platform-kafka';
+import { randomUUID } from 'node:crypto';
+import { IDENTITY_CONFIG } from '../config/identity-config.token';
+import type { IdentityConfig } from '../config/identity.config';
+import { chainIn, GraphReader, rootIn, type GraphView } from '../graph/graph-reader';
+import type { Intent, MemberEntry, MergeStep, ProfileDocument } from '../graph/graph.schema';
+import { IdentityGraphRepository, LockLostError } from '../graph/identity-graph.repository';
+import { BatchPlan, type PlanItem, type PlannedStep } from './batch-plan';
+
+/** How precisely an identifier's last-seen time is kept. */
+export const LAST_SEEN_PRECISION_MS = 60_000;
+
+/** Tries without progress while other replicas hold the profiles, before the batch is retried later. */
+const MAX_ATTEMPTS = 600;
+
+/** An event none of whose identifiers can take part in matching: it cannot belong to a profile. */
+export class UnresolvableEventError extends Error {
+  constructor(readonly dropped: ExtractedIdentifiers['dropped']) {
+    super(
+      `the event has no usable identifier (${dropped.map((d) => `${d.path}: ${d.reason}`).join('; ') || 'none given'})`,
+    );
+    this.name = 'UnresolvableEventError';
+  }
+}
+
+export interface EventResolution {
+  resolved: ResolvedEvent;
+  merges: IdentityMerge[];
+}
+
+/** Per event of a batch, in order: its resolution, or why it cannot have one. */
+export type BatchOutcome = EventResolution | UnresolvableEventError;
+
+/** How far one attempt got: how many leading events it resolved, and whether to retry at once. */
+interface Progress {
+  done: number;
+  again?: boolean;
+}
+
+/**
+ * Resolves a batch of events (one Kafka partition's) in order, against the shared graph, correct
+ * with any number of replicas, with a handful of store round trips per batch rather than per
+ * event. One attempt:
+ * 1. read the batch's identifiers, the profiles they lead to and the roots (cached: links and
+ *    parent pointers, which never change once written);
+ * 2. plan the events in order on that view (`BatchPlan`); events that only read (returning
+ *    customers) need nothing more;
+ * 3. otherwise create the new customers' profiles locked, and lock every root the plan writes, in
+ *    one conditional update (free, or its lease ran out);
+ * 4. read again and plan again under the locks, up to the first event that needs a root another
+ *    replica holds (the rest waits for the next attempt); finish first any intent a replica left
+ *    half done on a root it holds;
+ * 5. write ahead: mark the roots merged away, then write each changed root's members and intent;
+ *    then the effects, each idempotent: identifier links (one that another replica linked
+ *    meanwhile sends its event and the ones after it back to 1), merge records, parent pointers;
+ *    then clear the intents and free the roots.
+ * A redelivered batch (after a crash anywhere) finishes the work and changes nothing more; the
+ * merges its events caused are reported again.
+ */
+@Injectable()
+export class ResolveBatchUseCase {
+  constructor(
+    private readonly graph: IdentityGraphRepository,
+    private readonly reader: GraphReader,
+    @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
+  ) {}
+
+  async resolve(events: readonly Event[]): Promise<BatchOutcome[]> {
+    const outcomes: (BatchOutcome | undefined)[] = events.map(() => undefined);
+    const pending: { index: number; item: PlanItem }[] = [];
+    events.forEach((event, index) => {
+      const extracted = extractIdentifiers(event, this.config.rules);
+      if (extracted.identifiers.length === 0 && extracted.previousId === null)
+        outcomes[index] = new UnresolvableEventError(extracted.dropped);
+      else pending.push({ index, item: { event, extracted, keys: keysOf(extracted) } });
+    });
+    let rest = pending;
+    for (let stalled = 0; rest.length > 0;) {
+      const resolved: EventResolution[] = [];
+      const progress = await this.attempt(
+        rest.map((entry) => entry.item),
+        resolved,
+      );
+      resolved.forEach((resolution, n) => (outcomes[rest[n].index] = resolution));
+      rest = rest.slice(progress.done);
+      if (progress.done > 0 || progress.again) stalled = 0;
+      else if (++stalled >= MAX_ATTEMPTS)
+        throw new TransientError(
+          `profiles of event ${rest[0].item.event.messageId} stayed locked by other replicas`,
+        );
+      if (progress.done === 0 && !progress.again) await pause(stalled);
+    }
+    return outcomes as BatchOutcome[];
+  }
+
+  /** One try at the items, in order; pushes the resolutions of the leading ones it resolved. */
+  private async attempt(items: PlanItem[], resolved: EventResolution[]): Promise<Progress> {
+    const now = new Date();
+    const keys = [...new Set(items.flatMap((item) => item.keys))];
+    const founders = [...new Set(items.flatMap((item) => this.foundersOf(item.extracted)))];
+    const read = await this.reader.read(keys, founders);
+    const survey = BatchPlan.make(items, read, this.config.rules, now, { kind: 'survey' });
+    // A profile one of these events would have founded, left with an intent (its writer stopped
+    // after creating it, before linking its identifiers): nothing links to it, so it is finished
+    // here, or it would keep members its identifiers' links do not name.
+    for (const id of founders) {
+      const doc = read.roots.get(id);
+      if (doc?.pending || doc?.pendingInto) survey.writes.add(id);
+    }
+    if (survey.writes.size === 0 && survey.created.size === 0) {
+      // Nothing to write: the resolutions stand as read (each root was live when it was read).
+      resolved.push(...(await this.outcomes(survey.steps, read, now)));
+      await this.touch(survey.steps, read, now);
+      return { done: items.length };
+    }
+    return this.underLocks(items, keys, read, survey, now, resolved);
+  }
+
+  private async underLocks(
+    items: PlanItem[],
+    keys: string[],
+    read: GraphView,
+    survey: BatchPlan,
+    now: Date,
+    resolved: EventResolution[],
+  ): Promise<Progress> {
+    const owner = randomUUID();
+    const lock = { owner, until: new Date(now.getTime() + this.config.lockLeaseMs) };
+    const toLock = [...survey.writes];
+    const created = [...survey.created];
+    const held: string[] = [];
+    let done = false;
+    try {
+      await this.graph.lockAll(toLock, owner, now, this.config.lockLeaseMs);
+      let view = await this.reader.refresh(read, keys, [...toLock, ...created]);
+      // A new customer's profile that exists already (another replica, or an earlier try, made
+      // it): it is locked like any other root.
+      const existing = created.filter((id) => view.roots.has(id));
+      if (existing.length > 0) {
+        await this.graph.lockAll(existing, owner, now, this.config.lockLeaseMs);
+        view = await this.reader.refresh(view, keys, existing);
+      }
+      const owned = new Set(
+        [...view.roots.values()].filter((doc) => doc.lock?.owner === owner).map((doc) => doc._id),
+      );
+      held.push(...owned);
+      const unfinished = [...owned].filter((id) => {
+        const doc = view.roots.get(id);
+        return doc?.pending || doc?.pendingInto;
+      });
+      if (unfinished.length > 0) {
+        const root = view.roots.get(unfinished[0]) as ProfileDocument;
+        return { done: 0, again: await this.rollForward(root, owner, held) };
+      }
+      // Profiles to create are this replica's to write too: it inserts them, locked, below.
+      const fresh = new Set(created.filter((id) => !view.parentOf.get(id) && !view.roots.has(id)));
+      const plan = BatchPlan.make(items, view, this.config.rules, now, {
+        kind: 'locked',
+        owned: new Set([...owned, ...fresh]),
+      });
+      if (plan.steps.length === 0) return { done: 0 };
+      const effects = plan.effects();
+      const isFresh = (id: string) => fresh.has(id);
+      // Write-ahead, in this order: marks on the roots merged away, then the new profiles (with
+      // their members and intents, or their marks), then the intents of the other roots.
+      await this.graph.writeIntents(
+        owner,
+        effects.marks.filter((mark) => !isFresh(mark.id)),
+        [],
+      );
+      const inserts = this.newProfiles(effects, fresh, lock, now);
+      held.push(...inserts.map((doc) => doc._id));
+      const taken = await this.graph.insertProfiles(inserts);
+      if (taken.length > 0) {
+        held.splice(0, held.length, ...held.filter((id) => !taken.includes(id)));
+        return { done: 0, again: true };
+      }
+      await this.graph.writeIntents(
+        owner,
+        [],
+        effects.writes.filter((write) => !isFresh(write.id)),
+      );
+      const lost = await this.complete(
+        effects.writes.map((write) => ({ id: write.id, intent: write.intent })),
+        new Map(effects.writes.map((write) => [write.id, write.members])),
+        owner,
+        now,
+      );
+      done = true;
+      // An identifier another replica linked meanwhile: its event (and the ones after it, planned
+      // on the link) are resolved again, like a redelivery.
+      const firstLost = plan.steps.findIndex((step) =>
+        step.resolution.link.some((identifier) => lost.has(identifierKey(identifier))),
+      );
+      const steps = firstLost < 0 ? plan.steps : plan.steps.slice(0, firstLost);
+      resolved.push(...(await this.outcomes(steps, view, now)));
+      await this.touch(steps, view, now);
+      return { done: steps.length, again: firstLost >= 0 };
+    } catch (error) {
+      if (error instanceof LockLostError) return { done: 0 };
+      throw error;
+    } finally {
+      // Intents are cleared only once carried out; one left (a failure half-way) is finished by
+      // whoever holds its root next.
+      await this.graph.release(held, owner, done);
+    }
+  }
+
+  /** The documents of the profiles a plan creates: with their intents, or marked for a merge. */
+  private newProfiles(
+    effects: ReturnType<BatchPlan['effects']>,
+    fresh: ReadonlySet<string>,
+    lock: ProfileDocument['lock'],
+    now: Date,
+  ): ProfileDocument[] {
+    const base = (id: string): ProfileDocument => ({
+      _id: id,
+      parent: null,
+      members: [],
+      absorbed: [],
+      lock,
+      pending: null,
+      pendingInto: null,
+      createdAt: now,
+    });
+    return [
+      ...effects.marks
+        .filter((mark) => fresh.has(mark.id))
+        .map((mark) => ({ ...base(mark.id), pendingInto: mark.into })),
+      ...effects.writes
+        .filter((write) => fresh.has(write.id))
+        .map((write) => ({
+          ...base(write.id),
+          members: write.members,
+          absorbed: write.absorbed,
+          pending: write.intent,
+        })),
+    ];
+  }
+
+  /**
+   * Carries out intents on roots this owner holds, each step idempotent: links, merge records,
+   * parent pointers of the merged roots (held too), and members without the identifiers another
+   * profile holds. Returns the keys of those lost identifiers. The caller frees the roots, which
+   * clears the intents.
+   */
+  private async complete(
+    intents: { id: string; intent: Intent }[],
+    members: Map<string, MemberEntry[]>,
+    owner: string,
+    now: Date,
+  ): Promise<Set<string>> {
+    const links = intents.flatMap(({ id, intent }) =>
+      intent.link.map(({ type, value, profile }) => ({
+        root: id,
+        doc: {
+          _id: identifierKey({ type, value }),
+          type,
+          value,
+          profile: profile ?? id,
+          linkedAt: intent.at,
+          lastSeen: intent.at,
+        },
+      })),
+    );
+    const merges = intents.flatMap(({ intent }) => intent.merges ?? []);
+    const taken = new Set(
+      (await this.graph.linkIdentifiers(links.map((link) => link.doc))).map((doc) => doc._id),
+    );
+    const lost = new Set<string>();
+    if (taken.size > 0) {
+      // Linked already: by an earlier try of the same work (it leads to the same root, once the
+      // merges planned are made), or by another replica to another profile (lost).
+      const holders = await this.reader.read([...taken]);
+      const into = new Map(merges.map((merge) => [merge.from, merge.into]));
+      const settled = (profile: string): string => {
+        let current = rootIn(holders, profile);
+        for (let next = into.get(current); next; next = into.get(current)) current = next;
+        return current;
+      };
+      for (const { root, doc } of links) {
+        if (!taken.has(doc._id)) continue;
+        const holder = holders.linkOf.get(doc._id);
+        if (holder === undefined || settled(holder) !== root) lost.add(doc._id);
+      }
+    }
+    this.reader.linked(
+      links
+        .filter(({ doc }) => !taken.has(doc._id))
+        .map(({ doc }) => ({ key: doc._id, profile: doc.profile, lastSeen: now.getTime() })),
+    );
+    await this.graph.recordMerges(
+      intents.flatMap(({ intent }) =>
+        (intent.merges ?? []).map((merge) => ({
+          _id: merge.from,
+          into: merge.into,
+          reason: merge.reason,
+          messageId: merge.messageId,
+          identifiers: merge.identifiers,
+          at: intent.at,
+        })),
+      ),
+    );
+    await this.graph.mergeAll(owner, merges, now);
+    this.reader.merged(merges);
+    const fixes = intents.flatMap(({ id }) => {
+      const current = members.get(id) ?? [];
+      const kept = current.filter((member) => !lost.has(identifierKey(member)));
+      return kept.length === current.length ? [] : [{ id, members: kept }];
+    });
+    await this.graph.setMembers(owner, fixes);
+    return lost;
+  }
+
+  /**
+   * Finishes the intent a replica left on a root (or on the root it is being merged into), taking
+   * the locks it needs; the caller frees what it took (`held`). False when one of them is busy.
+   */
+  private async rollForward(
+    profile: ProfileDocument,
+    owner: string,
+    held: string[],
+  ): Promise<boolean> {
+    const lock = async (id: string): Promise<boolean> => {
+      if (held.includes(id)) return true;
+      if (!(await this.graph.lock(id, owner, new Date(), this.config.lockLeaseMs))) return false;
+      held.push(id);
+      return true;
+    };
+    const target = profile.pending ? profile._id : (profile.pendingInto as string);
+    if (!(await lock(target))) {
+      // A mark for a new profile that was never created: nothing was decided.
+      if ((await this.graph.findProfiles([target])).has(target)) return false;
+      await this.graph.clearPendingInto(profile._id, owner);
+      return true;
+    }
+    const doc = (await this.graph.findProfiles([target])).get(target);
+    const intent = doc?.pending;
+    if (!doc || !intent) {
+      // Marked for a merge whose intent was never written: nothing was decided.
+      await this.graph.clearPendingInto(profile._id, owner);
+      return true;
+    }
+    const steps = mergeStepsOf(target, intent);
+    const merged = await this.graph.findProfiles(steps.map((step) => step.from));
+    const open = steps.filter((step) => merged.get(step.from)?.parent !== step.into);
+    for (const step of open) if (!(await lock(step.from))) return false;
+    // A release before batching kept the root's new members in the intent.
+    const members = intent.members ?? doc.members;
+    if (intent.members)
+      await this.graph.setMembers(owner, [{ id: target, members, absorbed: intent.absorbed }]);
+    await this.complete(
+      [{ id: target, intent: { ...intent, merges: open } }],
+      new Map([[target, members]]),
+      owner,
+      intent.at,
+    );
+    await this.graph.finishIntent(target, owner);
+    return true;
+  }
+
+  /**
+   * The ids of the profiles an event would found if none of its identifiers were known: named
+   * after its most important identifier (a previousId counts as a user id or an anonymous id).
+   */
+  private foundersOf(extracted: ExtractedIdentifiers): string[] {
+    const variants =
+      extracted.previousId === null
+        ? [extracted.identifiers]
+        : ['user_id', 'anonymous_id'].map((type) => [
+            ...extracted.identifiers,
+            { type, value: extracted.previousId as string },
+          ]);
+    return variants.map((identifiers) => {
+      const [first] = [...identifiers].sort(
+        (a, b) =>
+          compareTypePriority(this.config.rules, a.type, b.type) ||
+          (a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
+      );
+      return profileIdFor(first);
+    });
+  }
+
+  /** The published form of each step: the event with its profile, and the merges it made. */
+  private async outcomes(
+    steps: PlannedStep[],
+    view: GraphView,
+    now: Date,
+  ): Promise<EventResolution[]> {
+    // A merge an event made in an earlier delivery (that stopped before publishing) left one of
+    // its identifiers linked to a profile on a chain into the root; none when all link to it.
+    const lookups = steps.map((step) => {
+      const own = new Set([step.resolution.profileId, ...step.merges.map((m) => m.from)]);
+      return [
+        ...new Set(
+          step.item.keys.flatMap((key) => {
+            const profile = view.linkOf.get(key);
+            return profile === undefined ? [] : chainIn(view, profile);
+          }),
+        ),
+      ].filter((profile) => !own.has(profile));
+    });
+    const earlier = await this.reader.mergesOf(view, lookups.flat());
+    return steps.map((step, n) => {
+      const candidates = new Set(lookups[n]);
+      const made = [
+        ...earlier
+          .filter((merge) => candidates.has(merge._id))
+          .filter((merge) => merge.messageId === step.item.event.messageId)
+          .map((merge) => ({ ...merge, from: merge._id, at: merge.at.getTime() })),
+        ...step.merges.map((merge) => ({ ...merge, at: now.getTime() })),
+      ];
+      const { event, extracted } = step.item;
+      return {
+        resolved: {
+          ...event,
+          profileId: step.resolution.profileId,
+          identifiers: extracted.identifiers.map(({ type, value }) => ({ type, value })),
+          unlinked: step.resolution.unlinked.map(({ identifier, reason }) => ({
+            type: identifier.type,
+            value: identifier.value,
+            reason,
+          })),
+          dropped: extracted.dropped,
+          resolvedAt: now.getTime(),
+        },
+        merges: made.map((merge) => ({
+          from: merge.from,
+          into: merge.into,
+          reason: merge.reason,
+          messageId: merge.messageId,
+          identifiers: merge.identifiers.map(({ type, value }) => ({ type, value })),
+          at: merge.at,
+        })),
+      };
+    });
+  }
+
+  /** Moves last-seen times of the steps' linked identifiers forward, to the minute. */
+  private async touch(steps: PlannedStep[], view: GraphView, now: Date): Promise<void> {
+    const at = now.getTime();
+    const stale = [
+      ...new Set(
+        steps.flatMap((step) =>
+          step.item.extracted.identifiers
+            .map(identifierKey)
+            .filter((key) => view.linkOf.has(key))
+            .filter((key) => at - (view.lastSeen.get(key) ?? 0) >= LAST_SEEN_PRECISION_MS),
+        ),
+      ),
+    ];
+    await this.graph.touch(stale, now);
+    this.reader.seen(stale, at);
+  }
+}
+
+/** The merges an intent makes, also as a release before batching wrote them. */
+function mergeStepsOf(target: string, intent: Intent): MergeStep[] {
+  if (intent.merges) return intent.merges;
+  return (intent.merged ?? []).map((from) => ({
+    from,
+    into: target,
+    messageId: intent.messageId,
+    reason: intent.reason ?? `event ${intent.messageId} carried identifiers of both profiles`,
+    identifiers: intent.link,
+  }));
+}
+
+/** Keys of the event's identifiers, and of its previousId as a user and as an anonymous id. */
+function keysOf(extracted: ExtractedIdentifiers): string[] {
+  const keys = extracted.identifiers.map(identifierKey);
+  if (extracted.previousId !== null)
+    keys.push(`user_id:${extracted.previousId}`, `anonymous_id:${extracted.previousId}`);
+  return [...new Set(keys)];
+}
+
+/** Backs off a little more each try, with jitter, so competing replicas do not retry in step. */
+function pause(attempt: number): Promise<void> {
+  const ms = Math.min(50, 2 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
