@@ -9,7 +9,7 @@ import { readBenchOptions } from './bench-options';
 import { identityStream } from './identity-stream';
 import { runKafkaRelay } from './kafka-relay';
 import { percentiles, type Percentiles } from './percentiles';
-import { machineInfo, sourceHash } from './process-usage';
+import { CpuMeter, infraPids, machineInfo, sourceHash } from './process-usage';
 import { ServiceProcess } from './service-process';
 
 /**
@@ -19,7 +19,7 @@ import { ServiceProcess } from './service-process';
  * the resolved topic at half the one-replica rate.
  */
 const options = readBenchOptions();
-const EVENTS = Number(process.env.BENCH_IDENTITY_EVENTS ?? 5_000);
+const EVENTS = Number(process.env.BENCH_IDENTITY_EVENTS ?? 20_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_IDENTITY_LATENCY_SECONDS ?? 20);
 const OUTPUT = path.resolve(options.root, 'docs/benchmarks/identity.json');
 /** Wait after the replicas are ready, for the consumer group to settle. */
@@ -118,6 +118,8 @@ interface Drain {
   eventsPerSecond: number;
   seconds: number;
   rssMiB: number[];
+  /** Cores each process used while the events were resolved (1.0 = one core all the time). */
+  cores: Record<string, number>;
 }
 
 function topicsOf(suffix: string) {
@@ -143,6 +145,11 @@ async function drain(
   const services = await startReplicas(suffix, database, replicas);
   try {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const meter = new CpuMeter({
+      ...Object.fromEntries(services.map((service, n) => [`identity${n + 1}`, service.pid])),
+      bench: process.pid,
+      ...infraPids(),
+    });
     const filling = fill();
     let started = 0;
     for (;;) {
@@ -152,12 +159,14 @@ async function drain(
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const seconds = (performance.now() - started) / 1000;
+    const cores = meter.coresUsed();
     await filling;
     return {
       replicas,
       eventsPerSecond: round(EVENTS / seconds, 1),
       seconds: round(seconds, 1),
       rssMiB: services.map((service) => service.memory().rssMiB),
+      cores,
     };
   } finally {
     await Promise.all(services.map((service) => service.stop()));

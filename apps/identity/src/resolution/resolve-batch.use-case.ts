@@ -19,8 +19,12 @@ import { BatchPlan, type PlanItem, type PlannedStep } from './batch-plan';
 /** How precisely an identifier's last-seen time is kept. */
 export const LAST_SEEN_PRECISION_MS = 60_000;
 
-/** Tries without progress while other replicas hold the profiles, before the batch is retried later. */
-const MAX_ATTEMPTS = 600;
+/**
+ * How long a batch may make no progress while other replicas hold its profiles before it is given
+ * back to the platform (which retries it later, heartbeating meanwhile): well under the consumer
+ * group's session timeout.
+ */
+const MAX_STALL_MS = 8_000;
 
 /** An event none of whose identifiers can take part in matching: it cannot belong to a profile. */
 export class UnresolvableEventError extends Error {
@@ -84,7 +88,9 @@ export class ResolveBatchUseCase {
       else pending.push({ index, item: { event, extracted, keys: keysOf(extracted) } });
     });
     let rest = pending;
-    for (let stalled = 0; rest.length > 0;) {
+    let stalled = 0;
+    let since = Date.now();
+    while (rest.length > 0) {
       const resolved: EventResolution[] = [];
       const progress = await this.attempt(
         rest.map((entry) => entry.item),
@@ -92,12 +98,16 @@ export class ResolveBatchUseCase {
       );
       resolved.forEach((resolution, n) => (outcomes[rest[n].index] = resolution));
       rest = rest.slice(progress.done);
-      if (progress.done > 0 || progress.again) stalled = 0;
-      else if (++stalled >= MAX_ATTEMPTS)
+      if (progress.done > 0 || progress.again) {
+        stalled = 0;
+        since = Date.now();
+        continue;
+      }
+      if (Date.now() - since > MAX_STALL_MS)
         throw new TransientError(
           `profiles of event ${rest[0].item.event.messageId} stayed locked by other replicas`,
         );
-      if (progress.done === 0 && !progress.again) await pause(stalled);
+      await pause(++stalled);
     }
     return outcomes as BatchOutcome[];
   }
@@ -138,6 +148,8 @@ export class ResolveBatchUseCase {
     const toLock = [...survey.writes];
     const created = [...survey.created];
     const held: string[] = [];
+    /** Held roots with an intent of another writer still to carry out: it must stay. */
+    const foreign = new Set<string>();
     let done = false;
     try {
       await this.graph.lockAll(toLock, owner, now, this.config.lockLeaseMs);
@@ -157,10 +169,15 @@ export class ResolveBatchUseCase {
         const doc = view.roots.get(id);
         return doc?.pending || doc?.pendingInto;
       });
-      if (unfinished.length > 0) {
-        const root = view.roots.get(unfinished[0]) as ProfileDocument;
-        return { done: 0, again: await this.rollForward(root, owner, held) };
+      // Intents other writers left on these roots are finished first (then read again). One that
+      // needs a root another replica holds waits: the events before it go on below.
+      let finished = false;
+      for (const id of unfinished) {
+        const root = view.roots.get(id) as ProfileDocument;
+        if (await this.rollForward(root, owner, held)) finished = true;
+        else foreign.add(id);
       }
+      if (finished) return { done: 0, again: true };
       // Profiles to create are this replica's to write too: it inserts them, locked, below.
       const fresh = new Set(created.filter((id) => !view.parentOf.get(id) && !view.roots.has(id)));
       const plan = BatchPlan.make(items, view, this.config.rules, now, {
@@ -177,11 +194,28 @@ export class ResolveBatchUseCase {
         effects.marks.filter((mark) => !isFresh(mark.id)),
         [],
       );
-      const inserts = this.newProfiles(effects, fresh, lock, now);
-      held.push(...inserts.map((doc) => doc._id));
-      const taken = await this.graph.insertProfiles(inserts);
+      const { marked, founded } = this.newProfiles(effects, fresh, lock, now);
+      // Another replica created one of these profiles meanwhile (the same new customer seen on
+      // two partitions): nothing that needs it is written, the batch is planned again.
+      held.push(...marked.map((doc) => doc._id));
+      const markTaken = await this.graph.insertProfiles(marked);
+      if (markTaken.length > 0) {
+        held.splice(0, held.length, ...held.filter((id) => !markTaken.includes(id)));
+        return { done: 0, again: true };
+      }
+      held.push(...founded.map((doc) => doc._id));
+      const taken = await this.graph.insertProfiles(founded);
       if (taken.length > 0) {
         held.splice(0, held.length, ...held.filter((id) => !taken.includes(id)));
+        // The profiles inserted carry intents; they are carried out now (nothing links to them).
+        const inserted = founded.filter((doc) => !taken.includes(doc._id));
+        await this.complete(
+          inserted.map((doc) => ({ id: doc._id, intent: doc.pending as Intent })),
+          new Map(inserted.map((doc) => [doc._id, doc.members])),
+          owner,
+          now,
+        );
+        done = true;
         return { done: 0, again: true };
       }
       await this.graph.writeIntents(
@@ -211,17 +245,25 @@ export class ResolveBatchUseCase {
     } finally {
       // Intents are cleared only once carried out; one left (a failure half-way) is finished by
       // whoever holds its root next.
-      await this.graph.release(held, owner, done);
+      await this.graph.release(
+        held.filter((id) => !foreign.has(id)),
+        owner,
+        done,
+      );
+      await this.graph.release([...foreign], owner, false);
     }
   }
 
-  /** The documents of the profiles a plan creates: with their intents, or marked for a merge. */
+  /**
+   * The documents of the profiles a plan creates: those merged away within the batch (marked for
+   * the merge, written first) and those founded (with their members and intents).
+   */
   private newProfiles(
     effects: ReturnType<BatchPlan['effects']>,
     fresh: ReadonlySet<string>,
     lock: ProfileDocument['lock'],
     now: Date,
-  ): ProfileDocument[] {
+  ): { marked: ProfileDocument[]; founded: ProfileDocument[] } {
     const base = (id: string): ProfileDocument => ({
       _id: id,
       parent: null,
@@ -232,11 +274,11 @@ export class ResolveBatchUseCase {
       pendingInto: null,
       createdAt: now,
     });
-    return [
-      ...effects.marks
+    return {
+      marked: effects.marks
         .filter((mark) => fresh.has(mark.id))
         .map((mark) => ({ ...base(mark.id), pendingInto: mark.into })),
-      ...effects.writes
+      founded: effects.writes
         .filter((write) => fresh.has(write.id))
         .map((write) => ({
           ...base(write.id),
@@ -244,7 +286,7 @@ export class ResolveBatchUseCase {
           absorbed: write.absorbed,
           pending: write.intent,
         })),
-    ];
+    };
   }
 
   /**
@@ -485,6 +527,6 @@ function keysOf(extracted: ExtractedIdentifiers): string[] {
 
 /** Backs off a little more each try, with jitter, so competing replicas do not retry in step. */
 function pause(attempt: number): Promise<void> {
-  const ms = Math.min(50, 2 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
+  const ms = Math.min(200, 2 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random());
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
