@@ -74,7 +74,9 @@ async function main(): Promise<void> {
     });
     const resolved: Record<string, Drain> = {};
     for (const replicas of [1, 2]) {
-      log(`identity, ${replicas} replica(s), ${EVENTS} events waiting on the accepted topic`);
+      log(
+        `identity, ${replicas} replica(s), ${EVENTS} events produced once the replicas are in their group`,
+      );
       resolved[replicas] = await withRun(`r${replicas}`, (infra, suffix, database) =>
         drain(infra, suffix, database, replicas, () => fill(topicsOf(suffix).accepted, records)),
       );

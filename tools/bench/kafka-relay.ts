@@ -1,6 +1,9 @@
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 
+/** How long the relay may relay nothing before the bench gives up on it. */
+const STALL_MS = 60_000;
+
 export interface RelayResult {
   records: number;
   seconds: number;
@@ -33,7 +36,24 @@ export async function runKafkaRelay(
   let relayed = 0;
   let started = 0;
   let finished = 0;
-  const done = new Promise<void>((resolve) => {
+  let lastProgress = 0;
+  let stalled: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    // A consumer that crashes for good, or a relay that stalls, fails the bench with the reason
+    // instead of leaving it waiting.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart)
+        reject(new Error(`the relay's consumer crashed: ${payload.error.message}`));
+    });
+    stalled = setInterval(() => {
+      if (performance.now() - lastProgress > STALL_MS)
+        reject(
+          new Error(
+            `the relay made no progress for ${STALL_MS / 1000} s (${relayed} of ${records})`,
+          ),
+        );
+    }, 1_000);
+    lastProgress = performance.now();
     void consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
@@ -43,6 +63,7 @@ export async function runKafkaRelay(
         resolveOffset(batch.lastOffset());
         await commitOffsetsIfNecessary();
         relayed += messages.length;
+        lastProgress = performance.now();
         if (relayed >= records && !finished) {
           finished = performance.now();
           resolve();
@@ -50,9 +71,13 @@ export async function runKafkaRelay(
       },
     });
   });
-  await done;
-  await consumer.disconnect();
-  await producer.disconnect();
+  try {
+    await done;
+  } finally {
+    clearInterval(stalled);
+    await consumer.disconnect();
+    await producer.disconnect();
+  }
   const seconds = (finished - started) / 1000;
   return { records: relayed, seconds, recordsPerSecond: relayed / seconds };
 }
