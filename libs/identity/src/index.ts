@@ -20,7 +20,7 @@ export {
 export type { Normalised } from './normalise-identifier';
 export { IdentityGraph } from './identity-graph';
 export type { MergeRecord } from './identity-graph';
-export { profileIdFor, resolveIdentities } from './resolve-identities';
+export { byImportance, founderIdOf, profileIdFor, resolveIdentities } from './resolve-identities';
 export type {
   GraphSnapshot,
   LinkedIdentifier,

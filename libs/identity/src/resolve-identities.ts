@@ -45,6 +45,16 @@ export function profileIdFor(founder: Identifier): string {
   return `p_${hash('sha256', identifierKey(founder), 'base64url').slice(0, 22)}`;
 }
 
+/** Orders identifiers most important first: by the rules' type priority, then by value. */
+export function byImportance(rules: IdentityRules): (a: Identifier, b: Identifier) => number {
+  return (a, b) => compareTypePriority(rules, a.type, b.type) || compare(a.value, b.value);
+}
+
+/** The id of the profile these identifiers would found: named after the most important one. */
+export function founderIdOf(identifiers: readonly Identifier[], rules: IdentityRules): string {
+  return profileIdFor([...identifiers].sort(byImportance(rules))[0]);
+}
+
 /**
  * Resolves one event's identifiers against the graph: no identifier known -> a new profile; known
  * identifiers all in one profile -> that profile; in several -> they merge into the smallest
@@ -62,9 +72,7 @@ export function resolveIdentities(
 ): Resolution | null {
   const candidates = withPreviousId(input, graph);
   if (candidates.length === 0) return null;
-  candidates.sort(
-    (a, b) => compareTypePriority(rules, a.type, b.type) || compare(a.value, b.value),
-  );
+  candidates.sort(byImportance(rules));
   const unlinked: UnlinkedIdentifier[] = [];
   for (;;) {
     const attempt = combine(candidates, graph);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { IDENTIFIER_TYPE, identifierKey, normaliseIdentifier } from '@tessera/identity';
 import { IDENTITY_CONFIG } from '../config/identity-config.token';
 import type { IdentityConfig } from '../config/identity.config';
+import { GraphReader, rootIn } from '../graph/graph-reader';
 import { IdentityGraphRepository } from '../graph/identity-graph.repository';
 
 /** A question the API cannot answer as asked (unknown type, a value that is not one). */
@@ -34,6 +35,7 @@ export interface ProfileView {
 export class IdentityQueries {
   constructor(
     private readonly graph: IdentityGraphRepository,
+    private readonly reader: GraphReader,
     @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
   ) {}
 
@@ -47,18 +49,17 @@ export class IdentityQueries {
     const normalised = normaliseIdentifier(type, value, this.config.rules);
     if (!normalised.ok) throw new InvalidLookupError(`value: ${normalised.reason}`);
     const identifier = { type, value: normalised.value };
-    const link = (await this.graph.findIdentifiers([identifierKey(identifier)])).get(
-      identifierKey(identifier),
-    );
-    if (!link) return null;
-    const roots = await this.graph.rootsOf([link.profile]);
-    return { profileId: roots.get(link.profile) ?? link.profile, identifier };
+    const view = await this.reader.read([identifierKey(identifier)]);
+    const profile = view.linkOf.get(identifierKey(identifier));
+    if (profile === undefined) return null;
+    return { profileId: rootIn(view, profile), identifier };
   }
 
   /** A profile as it stands (following merges from the id asked for), or null if there is none. */
   async profile(id: string): Promise<ProfileView | null> {
-    const root = (await this.graph.rootsOf([id])).get(id) ?? id;
-    const profile = (await this.graph.findProfiles([root])).get(root);
+    const view = await this.reader.read([], [id]);
+    const root = rootIn(view, id);
+    const profile = view.roots.get(root);
     if (!profile) return null;
     const merges = await this.graph.mergesOf(profile.absorbed ?? []);
     // Last seen is kept on each identifier's link (to the minute), first seen on the member.

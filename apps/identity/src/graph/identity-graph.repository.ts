@@ -22,9 +22,6 @@ export class LockLostError extends Error {
   }
 }
 
-/** Parent hops followed at most to find a root (merges point to smaller ids, so chains end). */
-const MAX_HOPS = 64;
-
 /** A root's write under its lock: new members and absorbed profiles, and the intent to carry out. */
 export interface IntentWrite {
   id: string;
@@ -65,26 +62,6 @@ export class IdentityGraphRepository {
     if (ids.length === 0) return new Map();
     const found = await this.profiles.find({ _id: { $in: ids } }).toArray();
     return new Map(found.map((doc) => [doc._id, doc]));
-  }
-
-  /** The live (root) profile of each given profile id; ids with no profile document map to themselves. */
-  async rootsOf(ids: string[]): Promise<Map<string, string>> {
-    const roots = new Map<string, string>();
-    const at = new Map(ids.map((id) => [id, id]));
-    for (let hop = 0; hop < MAX_HOPS && at.size > 0; hop++) {
-      const docs = await this.findProfiles([...new Set(at.values())]);
-      for (const [start, current] of [...at]) {
-        const parent = docs.get(current)?.parent;
-        if (parent) at.set(start, parent);
-        else {
-          roots.set(start, current);
-          at.delete(start);
-        }
-      }
-    }
-    if (at.size > 0)
-      throw new Error(`profile chain longer than ${MAX_HOPS} from ${[...at.keys()][0]}`);
-    return roots;
   }
 
   /** Inserts new profiles; returns the ids that existed already (those were left as they are). */
@@ -128,30 +105,30 @@ export class IdentityGraphRepository {
     );
   }
 
-  /**
-   * Write-ahead, in one ordered bulk: first marks the roots to be merged with the root they go
-   * into, then writes each target's members and intent. Every write checks the lock.
-   */
-  async writeIntents(
-    owner: string,
-    marks: { id: string; into: string }[],
-    writes: IntentWrite[],
-  ): Promise<void> {
-    const operations: AnyBulkWriteOperation<ProfileDocument>[] = [
-      ...marks.map(({ id, into }) => ({
+  /** Write-ahead, first: marks held roots with the root a pending intent merges them into. */
+  async markMerged(owner: string, marks: { id: string; into: string }[]): Promise<void> {
+    await this.bulkUnderLock(
+      marks.map(({ id, into }) => ({
         updateOne: {
           filter: { _id: id, parent: null, 'lock.owner': owner },
           update: { $set: { pendingInto: into } },
         },
       })),
-      ...writes.map(({ id, members, absorbed, intent }) => ({
+      marks.map((mark) => mark.id),
+    );
+  }
+
+  /** Write-ahead, then: each held target's new members and the intent to carry out. */
+  async writeIntents(owner: string, writes: IntentWrite[]): Promise<void> {
+    await this.bulkUnderLock(
+      writes.map(({ id, members, absorbed, intent }) => ({
         updateOne: {
           filter: { _id: id, parent: null, 'lock.owner': owner },
           update: { $set: { members, absorbed, pending: intent } },
         },
       })),
-    ];
-    await this.bulkUnderLock(operations, [...marks.map((m) => m.id), ...writes.map((w) => w.id)]);
+      writes.map((write) => write.id),
+    );
   }
 
   /** Replaces the members (and absorbed profiles, if given) of roots this owner holds. */

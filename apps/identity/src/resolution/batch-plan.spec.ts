@@ -11,7 +11,7 @@ const now = new Date(1_800_000_000_000);
 const item = (event: Partial<Event>): PlanItem => {
   const full = anEvent({ userId: null, anonymousId: null, ...event });
   const extracted = extractIdentifiers(full, rules);
-  return { event: full, extracted, keys: extracted.identifiers.map(identifierKey) };
+  return { event: full, extracted, keys: extracted.identifiers.map(identifierKey), founders: [] };
 };
 
 const root = (id: string, members: string[], extra: Partial<ProfileDocument> = {}) =>
@@ -38,16 +38,13 @@ const viewOf = (roots: ProfileDocument[], merged: Record<string, string> = {}): 
   lastSeen: new Map(),
 });
 
+const survey = (items: PlanItem[], view: GraphView) =>
+  BatchPlan.make(items, view, rules, now, { kind: 'survey' });
+
 describe('BatchPlan', () => {
   it('resolves a batch that only reads without anything to lock', () => {
     const view = viewOf([root('p_a', ['user_id:u1', 'anonymous_id:a1'])]);
-    const plan = BatchPlan.make(
-      [item({ userId: 'u1' }), item({ anonymousId: 'a1' })],
-      view,
-      rules,
-      now,
-      { kind: 'survey' },
-    );
+    const plan = survey([item({ userId: 'u1' }), item({ anonymousId: 'a1' })], view);
     expect(plan.steps.map((s) => [s.resolution.profileId, s.writes])).toEqual([
       ['p_a', false],
       ['p_a', false],
@@ -57,16 +54,13 @@ describe('BatchPlan', () => {
 
   it('lets later events of a batch see what earlier ones linked and created', () => {
     const created = profileIdFor({ type: 'user_id', value: 'new' });
-    const plan = BatchPlan.make(
+    const plan = survey(
       [
         item({ userId: 'new', anonymousId: 'x1' }),
         item({ anonymousId: 'x1', context: { device: { id: 'dev-9' } } }),
         item({ anonymousId: 'x1' }),
       ],
       viewOf([]),
-      rules,
-      now,
-      { kind: 'survey' },
     );
     expect(plan.steps.map((s) => s.resolution.profileId)).toEqual([created, created, created]);
     expect(plan.steps.map((s) => s.writes)).toEqual([true, true, false]);
@@ -88,16 +82,13 @@ describe('BatchPlan', () => {
       root('p_b', ['anonymous_id:b']),
       root('p_c', ['anonymous_id:c']),
     ]);
-    const plan = BatchPlan.make(
+    const plan = survey(
       [
         item({ anonymousId: 'c', context: { device: { id: 'd1' } }, userId: null }),
         item({ anonymousId: 'b', context: { device: { id: 'd1' } } }),
         item({ userId: 'u1', anonymousId: 'b' }),
       ],
       view,
-      rules,
-      now,
-      { kind: 'survey' },
     );
     // d1 joins c; then b and c merge into b (the smaller id); then b into a.
     expect(plan.steps.map((s) => [s.resolution.profileId, s.resolution.merged])).toEqual([
@@ -145,15 +136,9 @@ describe('BatchPlan', () => {
         pending: { messageId: 'm', link: [], merges: [], at: now },
       }),
     ]);
-    const survey = BatchPlan.make(
-      [item({ userId: 'u1' }), item({ userId: 'u2' })],
-      view,
-      rules,
-      now,
-      { kind: 'survey' },
-    );
+    const surveyed = survey([item({ userId: 'u1' }), item({ userId: 'u2' })], view);
     // The half-done root is to be locked (and rolled forward) even by an event that only reads.
-    expect([...survey.writes]).toEqual(['p_b']);
+    expect([...surveyed.writes]).toEqual(['p_b']);
     const locked = BatchPlan.make(
       [item({ userId: 'u1' }), item({ userId: 'u2' })],
       view,
@@ -171,9 +156,7 @@ describe('BatchPlan', () => {
   it('follows merged profiles of the view to their root', () => {
     const view = viewOf([root('p_a', ['user_id:u1', 'anonymous_id:z'])], { p_z: 'p_a' });
     view.linkOf.set('anonymous_id:z', 'p_z');
-    const plan = BatchPlan.make([item({ anonymousId: 'z' })], view, rules, now, {
-      kind: 'survey',
-    });
+    const plan = survey([item({ anonymousId: 'z' })], view);
     expect(plan.steps[0].resolution.profileId).toBe('p_a');
     expect(plan.steps[0].writes).toBe(false);
   });

@@ -17,6 +17,8 @@ export interface PlanItem {
   extracted: ExtractedIdentifiers;
   /** Keys of its identifiers, and of its previousId as a user and as an anonymous id. */
   keys: string[];
+  /** The profiles it would found if none of its identifiers were known. */
+  founders: string[];
 }
 
 /** One event's resolution within a plan. */
@@ -91,7 +93,6 @@ export class BatchPlan {
   effects(): {
     marks: { id: string; into: string }[];
     writes: IntentWrite[];
-    merges: MergeStep[];
     links: { key: string; type: string; value: string; profile: string }[];
   } {
     const merges = this.steps.flatMap((step) => step.merges);
@@ -118,7 +119,7 @@ export class BatchPlan {
         intent,
       });
     }
-    return { marks, writes, merges, links };
+    return { marks, writes, links };
   }
 
   /** Plans one item; false (and nothing planned) when it needs a root the mode does not allow. */
@@ -141,15 +142,12 @@ export class BatchPlan {
       const doc = this.view.roots.get(root);
       return Boolean(doc?.pending || doc?.pendingInto);
     });
-    if (mode.kind === 'locked') {
-      if ((writes || unfinished) && touched.some((root) => !mode.owned.has(root))) {
-        this.blocked = true;
-        return false;
-      }
-      if (unfinished) {
-        this.blocked = true;
-        return false;
-      }
+    if (
+      mode.kind === 'locked' &&
+      (unfinished || (writes && touched.some((root) => !mode.owned.has(root))))
+    ) {
+      this.blocked = true;
+      return false;
     }
     if (writes || unfinished)
       for (const root of touched) {

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Event, IdentityMerge, ResolvedEvent } from '@tessera/contracts';
 import {
-  compareTypePriority,
   extractIdentifiers,
+  founderIdOf,
   identifierKey,
-  profileIdFor,
   type ExtractedIdentifiers,
+  type IdentityRules,
 } from '@tessera/identity';
 import { TransientError } from '@tessera/platform-kafka';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +13,11 @@ import { IDENTITY_CONFIG } from '../config/identity-config.token';
 import type { IdentityConfig } from '../config/identity.config';
 import { chainIn, GraphReader, rootIn, type GraphView } from '../graph/graph-reader';
 import type { Intent, MemberEntry, MergeStep, ProfileDocument } from '../graph/graph.schema';
-import { IdentityGraphRepository, LockLostError } from '../graph/identity-graph.repository';
+import {
+  IdentityGraphRepository,
+  LockLostError,
+  type IntentWrite,
+} from '../graph/identity-graph.repository';
 import { BatchPlan, type PlanItem, type PlannedStep } from './batch-plan';
 
 /** How precisely an identifier's last-seen time is kept. */
@@ -58,13 +62,14 @@ interface Progress {
  *    parent pointers, which never change once written);
  * 2. plan the events in order on that view (`BatchPlan`); events that only read (returning
  *    customers) need nothing more;
- * 3. otherwise create the new customers' profiles locked, and lock every root the plan writes, in
- *    one conditional update (free, or its lease ran out);
- * 4. read again and plan again under the locks, up to the first event that needs a root another
- *    replica holds (the rest waits for the next attempt); finish first any intent a replica left
- *    half done on a root it holds;
- * 5. write ahead: mark the roots merged away, then write each changed root's members and intent;
- *    then the effects, each idempotent: identifier links (one that another replica linked
+ * 3. otherwise lock every root the plan writes, in one conditional update (free, or its lease
+ *    ran out);
+ * 4. read those roots again and plan again under the locks, up to the first event that needs a
+ *    root another replica holds (the rest waits for the next attempt); finish first any intent a
+ *    replica left half done on a root it holds;
+ * 5. write ahead: mark the roots merged away, insert the new customers' profiles (locked, with
+ *    their members and intents), write each other changed root's members and intent; then the
+ *    effects, each idempotent: identifier links (one that another replica linked
  *    meanwhile sends its event and the ones after it back to 1), merge records, parent pointers;
  *    then clear the intents and free the roots.
  * A redelivered batch (after a crash anywhere) finishes the work and changes nothing more; the
@@ -85,7 +90,16 @@ export class ResolveBatchUseCase {
       const extracted = extractIdentifiers(event, this.config.rules);
       if (extracted.identifiers.length === 0 && extracted.previousId === null)
         outcomes[index] = new UnresolvableEventError(extracted.dropped);
-      else pending.push({ index, item: { event, extracted, keys: keysOf(extracted) } });
+      else
+        pending.push({
+          index,
+          item: {
+            event,
+            extracted,
+            keys: keysOf(extracted),
+            founders: foundersOf(extracted, this.config.rules),
+          },
+        });
     });
     let rest = pending;
     let stalled = 0;
@@ -116,38 +130,35 @@ export class ResolveBatchUseCase {
   private async attempt(items: PlanItem[], resolved: EventResolution[]): Promise<Progress> {
     const now = new Date();
     const keys = [...new Set(items.flatMap((item) => item.keys))];
-    const founders = [...new Set(items.flatMap((item) => this.foundersOf(item.extracted)))];
+    const founders = [...new Set(items.flatMap((item) => item.founders))];
     const read = await this.reader.read(keys, founders);
     const survey = BatchPlan.make(items, read, this.config.rules, now, { kind: 'survey' });
     // A profile one of these events would have founded, left with an intent (its writer stopped
     // after creating it, before linking its identifiers): nothing links to it, so it is finished
     // here, or it would keep members its identifiers' links do not name.
-    for (const id of founders) {
-      const doc = read.roots.get(id);
-      if (doc?.pending || doc?.pendingInto) survey.writes.add(id);
-    }
-    if (survey.writes.size === 0 && survey.created.size === 0) {
+    const toLock = new Set(survey.writes);
+    for (const id of founders) if (isUnfinished(read.roots.get(id))) toLock.add(id);
+    if (toLock.size === 0 && survey.created.size === 0) {
       // Nothing to write: the resolutions stand as read (each root was live when it was read).
       resolved.push(...(await this.outcomes(survey.steps, read, now)));
       await this.touch(survey.steps, read, now);
       return { done: items.length };
     }
-    return this.underLocks(items, keys, read, survey, now, resolved);
+    return this.underLocks(items, keys, read, [...toLock], [...survey.created], now, resolved);
   }
 
   private async underLocks(
     items: PlanItem[],
     keys: string[],
     read: GraphView,
-    survey: BatchPlan,
+    toLock: string[],
+    created: string[],
     now: Date,
     resolved: EventResolution[],
   ): Promise<Progress> {
     const owner = randomUUID();
     const lock = { owner, until: new Date(now.getTime() + this.config.lockLeaseMs) };
-    const toLock = [...survey.writes];
-    const created = [...survey.created];
-    const held: string[] = [];
+    const held = new Set<string>();
     /** Held roots with an intent of another writer still to carry out: it must stay. */
     const foreign = new Set<string>();
     let done = false;
@@ -164,11 +175,8 @@ export class ResolveBatchUseCase {
       const owned = new Set(
         [...view.roots.values()].filter((doc) => doc.lock?.owner === owner).map((doc) => doc._id),
       );
-      held.push(...owned);
-      const unfinished = [...owned].filter((id) => {
-        const doc = view.roots.get(id);
-        return doc?.pending || doc?.pendingInto;
-      });
+      owned.forEach((id) => held.add(id));
+      const unfinished = [...owned].filter((id) => isUnfinished(view.roots.get(id)));
       // Intents other writers left on these roots are finished first (then read again). One that
       // needs a root another replica holds waits: the events before it go on below.
       let finished = false;
@@ -185,33 +193,23 @@ export class ResolveBatchUseCase {
         owned: new Set([...owned, ...fresh]),
       });
       if (plan.steps.length === 0) return { done: 0 };
-      const effects = plan.effects();
-      const isFresh = (id: string) => fresh.has(id);
+      const { marks, writes } = plan.effects();
       // Write-ahead, in this order: marks on the roots merged away, then the new profiles (with
       // their members and intents, or their marks), then the intents of the other roots.
-      await this.graph.writeIntents(
+      await this.graph.markMerged(
         owner,
-        effects.marks.filter((mark) => !isFresh(mark.id)),
-        [],
+        marks.filter((mark) => !fresh.has(mark.id)),
       );
-      const { marked, founded } = this.newProfiles(effects, fresh, lock, now);
+      const { marked, founded } = newProfiles(marks, writes, fresh, lock, now);
       // Another replica created one of these profiles meanwhile (the same new customer seen on
       // two partitions): nothing that needs it is written, the batch is planned again.
-      held.push(...marked.map((doc) => doc._id));
-      const markTaken = await this.graph.insertProfiles(marked);
-      if (markTaken.length > 0) {
-        held.splice(0, held.length, ...held.filter((id) => !markTaken.includes(id)));
-        return { done: 0, again: true };
-      }
-      held.push(...founded.map((doc) => doc._id));
-      const taken = await this.graph.insertProfiles(founded);
-      if (taken.length > 0) {
-        held.splice(0, held.length, ...held.filter((id) => !taken.includes(id)));
+      if ((await this.insertHeld(marked, held)).length > 0) return { done: 0, again: true };
+      if ((await this.insertHeld(founded, held)).length > 0) {
         // The profiles inserted carry intents; they are carried out now (nothing links to them).
-        const inserted = founded.filter((doc) => !taken.includes(doc._id));
         await this.complete(
-          inserted.map((doc) => ({ id: doc._id, intent: doc.pending as Intent })),
-          new Map(inserted.map((doc) => [doc._id, doc.members])),
+          founded
+            .filter((doc) => held.has(doc._id))
+            .map((doc) => ({ id: doc._id, intent: doc.pending as Intent, members: doc.members })),
           owner,
           now,
         );
@@ -220,15 +218,9 @@ export class ResolveBatchUseCase {
       }
       await this.graph.writeIntents(
         owner,
-        [],
-        effects.writes.filter((write) => !isFresh(write.id)),
+        writes.filter((write) => !fresh.has(write.id)),
       );
-      const lost = await this.complete(
-        effects.writes.map((write) => ({ id: write.id, intent: write.intent })),
-        new Map(effects.writes.map((write) => [write.id, write.members])),
-        owner,
-        now,
-      );
+      const lost = await this.complete(writes, owner, now);
       done = true;
       // An identifier another replica linked meanwhile: its event (and the ones after it, planned
       // on the link) are resolved again, like a redelivery.
@@ -246,7 +238,7 @@ export class ResolveBatchUseCase {
       // Intents are cleared only once carried out; one left (a failure half-way) is finished by
       // whoever holds its root next.
       await this.graph.release(
-        held.filter((id) => !foreign.has(id)),
+        [...held].filter((id) => !foreign.has(id)),
         owner,
         done,
       );
@@ -254,39 +246,12 @@ export class ResolveBatchUseCase {
     }
   }
 
-  /**
-   * The documents of the profiles a plan creates: those merged away within the batch (marked for
-   * the merge, written first) and those founded (with their members and intents).
-   */
-  private newProfiles(
-    effects: ReturnType<BatchPlan['effects']>,
-    fresh: ReadonlySet<string>,
-    lock: ProfileDocument['lock'],
-    now: Date,
-  ): { marked: ProfileDocument[]; founded: ProfileDocument[] } {
-    const base = (id: string): ProfileDocument => ({
-      _id: id,
-      parent: null,
-      members: [],
-      absorbed: [],
-      lock,
-      pending: null,
-      pendingInto: null,
-      createdAt: now,
-    });
-    return {
-      marked: effects.marks
-        .filter((mark) => fresh.has(mark.id))
-        .map((mark) => ({ ...base(mark.id), pendingInto: mark.into })),
-      founded: effects.writes
-        .filter((write) => fresh.has(write.id))
-        .map((write) => ({
-          ...base(write.id),
-          members: write.members,
-          absorbed: write.absorbed,
-          pending: write.intent,
-        })),
-    };
+  /** Inserts profiles held by this owner; returns the ids that existed already (not held). */
+  private async insertHeld(docs: ProfileDocument[], held: Set<string>): Promise<string[]> {
+    docs.forEach((doc) => held.add(doc._id));
+    const taken = await this.graph.insertProfiles(docs);
+    taken.forEach((id) => held.delete(id));
+    return taken;
   }
 
   /**
@@ -296,8 +261,7 @@ export class ResolveBatchUseCase {
    * clears the intents.
    */
   private async complete(
-    intents: { id: string; intent: Intent }[],
-    members: Map<string, MemberEntry[]>,
+    intents: { id: string; intent: Intent; members: MemberEntry[] }[],
     owner: string,
     now: Date,
   ): Promise<Set<string>> {
@@ -314,7 +278,9 @@ export class ResolveBatchUseCase {
         },
       })),
     );
-    const merges = intents.flatMap(({ intent }) => intent.merges ?? []);
+    const merges = intents.flatMap(({ intent }) =>
+      (intent.merges ?? []).map((merge) => ({ ...merge, at: intent.at })),
+    );
     const taken = new Set(
       (await this.graph.linkIdentifiers(links.map((link) => link.doc))).map((doc) => doc._id),
     );
@@ -341,23 +307,20 @@ export class ResolveBatchUseCase {
         .map(({ doc }) => ({ key: doc._id, profile: doc.profile, lastSeen: now.getTime() })),
     );
     await this.graph.recordMerges(
-      intents.flatMap(({ intent }) =>
-        (intent.merges ?? []).map((merge) => ({
-          _id: merge.from,
-          into: merge.into,
-          reason: merge.reason,
-          messageId: merge.messageId,
-          identifiers: merge.identifiers,
-          at: intent.at,
-        })),
-      ),
+      merges.map(({ from, into, reason, messageId, identifiers, at }) => ({
+        _id: from,
+        into,
+        reason,
+        messageId,
+        identifiers,
+        at,
+      })),
     );
     await this.graph.mergeAll(owner, merges, now);
     this.reader.merged(merges);
-    const fixes = intents.flatMap(({ id }) => {
-      const current = members.get(id) ?? [];
-      const kept = current.filter((member) => !lost.has(identifierKey(member)));
-      return kept.length === current.length ? [] : [{ id, members: kept }];
+    const fixes = intents.flatMap(({ id, members }) => {
+      const kept = members.filter((member) => !lost.has(identifierKey(member)));
+      return kept.length === members.length ? [] : [{ id, members: kept }];
     });
     await this.graph.setMembers(owner, fixes);
     return lost;
@@ -370,12 +333,12 @@ export class ResolveBatchUseCase {
   private async rollForward(
     profile: ProfileDocument,
     owner: string,
-    held: string[],
+    held: Set<string>,
   ): Promise<boolean> {
     const lock = async (id: string): Promise<boolean> => {
-      if (held.includes(id)) return true;
+      if (held.has(id)) return true;
       if (!(await this.graph.lock(id, owner, new Date(), this.config.lockLeaseMs))) return false;
-      held.push(id);
+      held.add(id);
       return true;
     };
     const target = profile.pending ? profile._id : (profile.pendingInto as string);
@@ -401,35 +364,12 @@ export class ResolveBatchUseCase {
     if (intent.members)
       await this.graph.setMembers(owner, [{ id: target, members, absorbed: intent.absorbed }]);
     await this.complete(
-      [{ id: target, intent: { ...intent, merges: open } }],
-      new Map([[target, members]]),
+      [{ id: target, intent: { ...intent, merges: open }, members }],
       owner,
       intent.at,
     );
     await this.graph.finishIntent(target, owner);
     return true;
-  }
-
-  /**
-   * The ids of the profiles an event would found if none of its identifiers were known: named
-   * after its most important identifier (a previousId counts as a user id or an anonymous id).
-   */
-  private foundersOf(extracted: ExtractedIdentifiers): string[] {
-    const variants =
-      extracted.previousId === null
-        ? [extracted.identifiers]
-        : ['user_id', 'anonymous_id'].map((type) => [
-            ...extracted.identifiers,
-            { type, value: extracted.previousId as string },
-          ]);
-    return variants.map((identifiers) => {
-      const [first] = [...identifiers].sort(
-        (a, b) =>
-          compareTypePriority(this.config.rules, a.type, b.type) ||
-          (a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
-      );
-      return profileIdFor(first);
-    });
   }
 
   /** The published form of each step: the event with its profile, and the merges it made. */
@@ -515,6 +455,59 @@ function mergeStepsOf(target: string, intent: Intent): MergeStep[] {
     reason: intent.reason ?? `event ${intent.messageId} carried identifiers of both profiles`,
     identifiers: intent.link,
   }));
+}
+
+/**
+ * The ids of the profiles an event would found if none of its identifiers were known (a
+ * previousId counts as a user id or as an anonymous id).
+ */
+function foundersOf(extracted: ExtractedIdentifiers, rules: IdentityRules): string[] {
+  if (extracted.previousId === null) return [founderIdOf(extracted.identifiers, rules)];
+  const previousId = extracted.previousId;
+  return ['user_id', 'anonymous_id'].map((type) =>
+    founderIdOf([...extracted.identifiers, { type, value: previousId }], rules),
+  );
+}
+
+/** Whether a root carries an intent, or a mark of one, still to be carried out. */
+function isUnfinished(doc: ProfileDocument | undefined): boolean {
+  return Boolean(doc?.pending || doc?.pendingInto);
+}
+
+/**
+ * The documents of the profiles a plan creates: those merged away within the batch (marked for
+ * the merge, written first) and those founded (with their members and intents).
+ */
+function newProfiles(
+  marks: { id: string; into: string }[],
+  writes: IntentWrite[],
+  fresh: ReadonlySet<string>,
+  lock: ProfileDocument['lock'],
+  now: Date,
+): { marked: ProfileDocument[]; founded: ProfileDocument[] } {
+  const base = (id: string): ProfileDocument => ({
+    _id: id,
+    parent: null,
+    members: [],
+    absorbed: [],
+    lock,
+    pending: null,
+    pendingInto: null,
+    createdAt: now,
+  });
+  return {
+    marked: marks
+      .filter((mark) => fresh.has(mark.id))
+      .map((mark) => ({ ...base(mark.id), pendingInto: mark.into })),
+    founded: writes
+      .filter((write) => fresh.has(write.id))
+      .map((write) => ({
+        ...base(write.id),
+        members: write.members,
+        absorbed: write.absorbed,
+        pending: write.intent,
+      })),
+  };
 }
 
 /** Keys of the event's identifiers, and of its previousId as a user and as an anonymous id. */
