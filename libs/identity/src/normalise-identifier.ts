@@ -17,7 +17,10 @@ export function normaliseEmail(raw: string): Normalised {
 }
 
 /** Phone: E.164 (`+4915112345678`), numbers without a country code read in the default region. */
-export function normalisePhone(raw: string, rules: IdentityRules): Normalised {
+export function normalisePhone(
+  raw: string,
+  rules: Pick<IdentityRules, 'defaultRegion'>,
+): Normalised {
   const parsed = parsePhoneNumberFromString(raw.trim(), rules.defaultRegion);
   return parsed?.isValid()
     ? { ok: true, value: parsed.number }
