@@ -1,4 +1,4 @@
-export { TOPICS, deadLetterTopicFor, type TopicName } from './topics';
+export { TOPICS, TOPIC_CONFIGS, deadLetterTopicFor, type TopicName } from './topics';
 export { InvalidTopicNameError } from './invalid-topic-name-error';
 
 export * from './generated/schema-types';

@@ -14,6 +14,14 @@ export const TOPICS = {
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
+/**
+ * Kafka settings a contract topic needs beyond the cluster's defaults. The profiles topic is
+ * compacted: its latest record per profile is the profile, and a tombstone removes the key.
+ */
+export const TOPIC_CONFIGS: Partial<Record<TopicName, Readonly<Record<string, string>>>> = {
+  [TOPICS.profiles]: { 'cleanup.policy': 'compact' },
+};
+
 const CONTRACT_TOPIC = /^tessera\.([a-z][a-z0-9-]*)\.([a-z][a-z0-9-]*)\.v([1-9][0-9]*)$/;
 const DEAD_LETTER_TOPIC = /\.dead-letter\.v[1-9][0-9]*$/;
 

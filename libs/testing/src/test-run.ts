@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TopicNames } from '@tessera/contracts';
+import { TOPIC_CONFIGS, TopicNames, type TopicName } from '@tessera/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import pino, { type Logger } from 'pino';
@@ -69,7 +69,14 @@ export class TestRun {
     try {
       const topics = contractTopics.map((topic) => this.topics.resolve(topic));
       await admin.createTopics({
-        topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })),
+        topics: contractTopics.map((topic) => ({
+          topic: this.topics.resolve(topic),
+          numPartitions,
+          replicationFactor: 1,
+          configEntries: Object.entries(TOPIC_CONFIGS[topic as TopicName] ?? {}).map(
+            ([name, value]) => ({ name, value }),
+          ),
+        })),
         // kafkajs's wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for
         // a moment after accepting a topic; wait here until every partition has a leader.
         waitForLeaders: false,

@@ -117,6 +117,84 @@ export interface ProfileKey {
   profileId: string;
 }
 
+/** The whole current state of one unified profile, written by enrichment on every change. Keyed by ProfileKey on a compacted topic: the latest record of a key is the profile as it is now; a tombstone (null value) means the profile was merged into another or deleted. */
+export interface ProfileSnapshot {
+  /** Tessera's id of the profile (the identity graph's profile id). */
+  profileId: string;
+  /** Grows by one with every stored change of this profile; a reader keeps the highest it has seen. */
+  version: number;
+  /** Every identifier the profile's events carried, sorted by type then value. */
+  identifiers: Identifier[];
+  /** Trait name -> { value, at, source, messageId }: the value the latest event (by event time) said, with when, the source and the event that said it. Common traits are normalised (email, phone E.164, names trimmed, country ISO 3166-1 alpha-2). */
+  traits: JsonObject;
+  /** Counters and totals over every event of the profile. */
+  computed: ComputedTraits;
+  /** null until an event carries consent preferences. */
+  consent: Consent | null;
+  /** null until an event carries a user agent. */
+  device: Device | null;
+  /** Profiles merged into this one (their records on this topic are tombstones). */
+  mergedFrom: string[];
+  /** What this change altered: identifiers, traits.<name>, consent, device, activity.<name>, mergedFrom. */
+  changed: string[];
+  /** When enrichment stored this version. */
+  updatedAt: number;
+}
+
+/** The built-in computed traits. */
+export interface ComputedTraits {
+  /** Every call folded into the profile. */
+  eventCount: number;
+  /** Event time of the earliest call. */
+  firstSeen: number | null;
+  /** Event time of the latest call; days since last seen is counted from it. */
+  lastSeen: number | null;
+  /** Calls by Segment type (track, identify, page, screen, group, alias). */
+  callCounts: Record<string, number>;
+  /** Track calls by event name. */
+  eventCounts: Record<string, number>;
+  /** Order Completed calls (Segment e-commerce spec). */
+  orderCount: number;
+  /** Sum of their revenue (properties.revenue, else total, else the products' price x quantity), summed exactly to 1/10000 of the unit. */
+  revenueTotal: number;
+  /** revenueTotal / orderCount; null before the first order. */
+  averageOrderValue: number | null;
+  /** Event time of the latest Order Completed. */
+  lastOrderAt: number | null;
+}
+
+/** The consent the latest event carrying context.consent.categoryPreferences gave. */
+export interface Consent {
+  /** Category -> granted. */
+  categoryPreferences: Record<string, boolean>;
+  /** Event time of that event. */
+  at: number;
+  /** That event. */
+  messageId: string;
+}
+
+/** Browser, OS and device read from the user agent of the latest event that carried one. */
+export interface Device {
+  /** context.userAgent as sent. */
+  userAgent: string;
+  /** Browser name, e.g. Mobile Safari. */
+  browser: string | null;
+  /** Browser version. */
+  browserVersion: string | null;
+  /** Operating system, e.g. iOS. */
+  os: string | null;
+  /** Operating system version. */
+  osVersion: string | null;
+  /** mobile, tablet, console, smarttv, wearable or embedded; null for a desktop browser. */
+  deviceType: string | null;
+  /** Device vendor, e.g. Apple. */
+  deviceVendor: string | null;
+  /** Device model, e.g. iPhone. */
+  deviceModel: string | null;
+  /** Event time of that event. */
+  at: number;
+}
+
 /** A payload ingestion refused, kept with its original bytes so it can be inspected and replayed. */
 export interface RejectedEvent {
   /** Machine-readable cause; readers that do not know a newer symbol see 'unknown'. */
@@ -239,6 +317,7 @@ export const SCHEMA_NAMES = [
   'EventKey',
   'IdentityMerge',
   'ProfileKey',
+  'ProfileSnapshot',
   'RejectedEvent',
   'ResolvedEvent',
 ] as const;
@@ -253,6 +332,7 @@ export interface SchemaTypes {
   EventKey: EventKey;
   IdentityMerge: IdentityMerge;
   ProfileKey: ProfileKey;
+  ProfileSnapshot: ProfileSnapshot;
   RejectedEvent: RejectedEvent;
   ResolvedEvent: ResolvedEvent;
 }

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { AvroCodec, TopicNames } from '@tessera/contracts';
+import { AvroCodec, TOPIC_CONFIGS, TopicNames, type TopicName } from '@tessera/contracts';
 import type { PlatformConfig } from '@tessera/platform-config';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -55,12 +55,19 @@ class KafkaLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   private topicSpecs(): TopicSpec[] {
     const consumes = this.options.consumes ?? [];
-    const names = [
-      ...consumes.map((topic) => this.topics.resolve(topic)),
-      ...consumes.map((topic) => this.topics.deadLetter(topic)),
-      ...(this.options.produces ?? []).map((topic) => this.topics.resolve(topic)),
-    ];
-    return [...new Set(names)].map((topic) => ({ topic, numPartitions: this.options.partitions }));
+    const specs = new Map<string, TopicSpec>();
+    const add = (name: string, contractTopic?: string) =>
+      specs.set(name, {
+        topic: name,
+        numPartitions: this.options.partitions,
+        configEntries: Object.entries(TOPIC_CONFIGS[contractTopic as TopicName] ?? {}).map(
+          ([configName, value]) => ({ name: configName, value }),
+        ),
+      });
+    for (const topic of [...consumes, ...(this.options.produces ?? [])])
+      add(this.topics.resolve(topic), topic);
+    for (const topic of consumes) add(this.topics.deadLetter(topic));
+    return [...specs.values()];
   }
 }
 
