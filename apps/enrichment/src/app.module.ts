@@ -1,7 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TOPICS } from '@tessera/contracts';
 import { PlatformModule } from '@tessera/platform-service';
 import type { Logger } from 'pino';
 import type { EnrichmentConfig } from './config/enrichment.config';
+import { ProfilesModule } from './profiles/profiles.module';
+
+export const ENRICHMENT_CONSUMER_GROUP = 'tessera-enrichment';
 
 @Module({})
 export class AppModule {
@@ -12,8 +16,13 @@ export class AppModule {
         PlatformModule.forRoot({
           config,
           logger,
-          kafka: {},
+          kafka: {
+            consumerGroup: ENRICHMENT_CONSUMER_GROUP,
+            consumes: [TOPICS.resolvedEvents, TOPICS.identityMerges],
+            produces: [TOPICS.profiles],
+          },
         }),
+        ProfilesModule.register(config),
       ],
     };
   }

@@ -1,17 +1,47 @@
+import { identityRules, InvalidIdentityRulesError } from '@tessera/identity';
+import type { FoldOptions } from '@tessera/profile';
 import { EnvReader, readPlatformConfig, type PlatformConfig } from '@tessera/platform-config';
 
-export type EnrichmentConfig = PlatformConfig;
+export interface EnrichmentConfig extends PlatformConfig {
+  /** Bearer token of the Profile API (it answers with personal data). */
+  adminToken: string;
+  /** How events fold into profiles: the identity service's phone region, per-day count retention. */
+  fold: FoldOptions;
+}
 
 /** The only place the enrichment service reads its environment. */
 export function loadEnrichmentConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): Readonly<EnrichmentConfig> {
   const reader = new EnvReader(env);
-  return reader.done(
-    readPlatformConfig(reader, {
-      service: 'enrichment',
-      port: 8082,
-      database: 'tessera_enrichment',
-    }),
-  );
+  const platform = readPlatformConfig(reader, {
+    service: 'enrichment',
+    port: 8082,
+    database: 'tessera_enrichment',
+    partitionsConcurrency: 4,
+  });
+  return reader.done({
+    ...platform,
+    adminToken: reader.secret('ADMIN_TOKEN', { minLength: 16 }),
+    fold: {
+      defaultRegion: defaultRegion(reader),
+      dailyRetentionDays: reader.integer('ENRICHMENT_DAILY_RETENTION_DAYS', {
+        default: 90,
+        min: 1,
+        max: 3_660,
+      }),
+    },
+  });
+}
+
+/** The same variable as the identity service reads: both services normalise phones alike. */
+function defaultRegion(reader: EnvReader): FoldOptions['defaultRegion'] {
+  const name = 'IDENTITY_DEFAULT_REGION';
+  try {
+    return identityRules({ defaultRegion: reader.optionalString(name) }).defaultRegion;
+  } catch (error) {
+    if (!(error instanceof InvalidIdentityRulesError)) throw error;
+    reader.problem(name, `is not usable: ${error.message}`);
+    return 'US';
+  }
 }

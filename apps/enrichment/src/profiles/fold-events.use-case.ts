@@ -1,0 +1,161 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ResolvedEvent } from '@tessera/contracts';
+import { identifierKey } from '@tessera/identity';
+import { TransientError } from '@tessera/platform-kafka';
+import { changedFields, foldEvents, profileEventOf } from '@tessera/profile';
+import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
+import type { EnrichmentConfig } from '../config/enrichment.config';
+import { MAX_ATTEMPTS, ProfileGraph } from './profile-graph';
+import { ProfilePublisher } from './profile-publisher';
+import { ProfileStoreRepository, type ProfileWrite } from './profile-store.repository';
+import type { IdentifierDocument, ProfileDocument, TimelineDocument } from './profile-store.schema';
+import { stateOf } from './stored-profile';
+
+/** The events of one batch that go to one live profile. */
+interface ProfileGroup {
+  id: string;
+  doc: ProfileDocument | undefined;
+  events: ResolvedEvent[];
+}
+
+/**
+ * Folds a partition's batch of resolved events into their profiles, each event exactly once:
+ *
+ * 1. The events' profiles are followed through merges to the live profiles they are in now.
+ * 2. Their timeline entries are stored (`_id` = messageId, so once), not yet marked applied.
+ * 3. Each profile is written at the version read, with the new state and, in `inflight`, the
+ *    messageIds folded by this write (and older ones not yet marked applied).
+ * 4. The snapshots are published; then the entries are marked applied.
+ *
+ * A redelivered event is skipped when its entry is marked applied, or when it is in its
+ * profile's `inflight` (the writer stopped between 3 and 4: this run publishes and marks instead).
+ * A profile another replica wrote meanwhile is read and planned again.
+ */
+@Injectable()
+export class FoldEventsUseCase {
+  constructor(
+    private readonly store: ProfileStoreRepository,
+    private readonly graph: ProfileGraph,
+    private readonly publisher: ProfilePublisher,
+    @Inject(ENRICHMENT_CONFIG) private readonly config: EnrichmentConfig,
+  ) {}
+
+  async fold(batch: ResolvedEvent[]): Promise<void> {
+    let pending = [...new Map(batch.map((event) => [event.messageId, event])).values()];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === MAX_ATTEMPTS)
+        throw new TransientError(`${pending.length} events kept losing races for their profiles`);
+      if (attempt > 0) await pause(attempt);
+      pending = await this.attempt(pending);
+    }
+  }
+
+  /** One pass over the events; returns those whose profile another replica wrote meanwhile. */
+  private async attempt(events: ResolvedEvent[]): Promise<ResolvedEvent[]> {
+    const groups = await this.groupByProfile(events);
+    const inflight = [...groups.values()].flatMap((group) => group.doc?.inflight ?? []);
+    const applied = await this.store.appliedEvents([
+      ...events.map((event) => event.messageId),
+      ...inflight,
+    ]);
+    const now = Date.now();
+    await this.store.insertTimeline(
+      events.filter((event) => !applied.has(event.messageId)).map(timelineEntryOf),
+    );
+    const writes: ProfileWrite[] = [];
+    const links = new Map<string, IdentifierDocument[]>();
+    const marks: { profileId: string; messageIds: string[] }[] = [];
+    const republish: ProfileDocument[] = [];
+    for (const group of groups.values()) {
+      const held = group.doc?.inflight ?? [];
+      const carried = held.filter((id) => !applied.has(id));
+      const fresh = group.events.filter(
+        (event) => !applied.has(event.messageId) && !held.includes(event.messageId),
+      );
+      if (fresh.length > 0) {
+        const { write, newIdentifiers } = this.write(group, fresh, carried, now);
+        writes.push(write);
+        links.set(group.id, newIdentifiers);
+      } else if (carried.length > 0 && group.doc) {
+        // A redelivery after a writer stopped before publishing: publish and mark for it.
+        republish.push(group.doc);
+      }
+      marks.push({
+        profileId: group.id,
+        messageIds: [...carried, ...fresh.map((event) => event.messageId)],
+      });
+    }
+    const lost = await this.store.writeProfiles(writes);
+    const written = writes.filter((write) => !lost.has(write.doc._id)).map((write) => write.doc);
+    await this.store.linkIdentifiers(written.flatMap((doc) => links.get(doc._id) ?? []));
+    await this.publisher.publish([...written, ...republish]);
+    await this.store.markApplied(
+      marks.filter((mark) => !lost.has(mark.profileId)).flatMap((mark) => mark.messageIds),
+    );
+    return [...groups.values()].filter((group) => lost.has(group.id)).flatMap((g) => g.events);
+  }
+
+  private async groupByProfile(events: ResolvedEvent[]): Promise<Map<string, ProfileGroup>> {
+    const roots = await this.graph.rootsOf(events.map((event) => event.profileId));
+    const groups = new Map<string, ProfileGroup>();
+    for (const event of events) {
+      const doc = roots.get(event.profileId);
+      const id = doc?._id ?? event.profileId;
+      const group = groups.get(id) ?? { id, doc, events: [] };
+      group.events.push(event);
+      groups.set(id, group);
+    }
+    return groups;
+  }
+
+  private write(
+    group: ProfileGroup,
+    fresh: ResolvedEvent[],
+    carried: string[],
+    now: number,
+  ): { write: ProfileWrite; newIdentifiers: IdentifierDocument[] } {
+    const before = stateOf(group.doc);
+    const after = foldEvents(before, fresh.map(profileEventOf), this.config.fold);
+    const known = new Set(before.identifiers.map(identifierKey));
+    const newIdentifiers = after.identifiers
+      .map(identifierKey)
+      .filter((key) => !known.has(key))
+      .map((key) => ({ _id: key, profileId: group.id }));
+    const write: ProfileWrite = {
+      expectedVersion: group.doc?.version ?? null,
+      doc: {
+        _id: group.id,
+        version: (group.doc?.version ?? 0) + 1,
+        state: JSON.stringify(after),
+        absorbed: group.doc?.absorbed ?? [],
+        inflight: [...carried, ...fresh.map((event) => event.messageId)],
+        mergingInto: null,
+        mergedInto: null,
+        changed: changedFields(before, after),
+        updatedAt: now,
+      },
+    };
+    return { write, newIdentifiers };
+  }
+}
+
+function timelineEntryOf(event: ResolvedEvent): TimelineDocument {
+  return {
+    _id: event.messageId,
+    profileId: event.profileId,
+    at: event.timestamp ?? event.receivedAt,
+    type: event.type,
+    event: event.event,
+    name: event.name,
+    sourceId: event.sourceId,
+    properties: JSON.stringify(event.properties ?? {}),
+    receivedAt: event.receivedAt,
+    applied: false,
+  };
+}
+
+/** Backs off a little, with jitter, before trying profiles another replica holds again. */
+function pause(attempt: number): Promise<void> {
+  const ms = Math.min(1_000, 10 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,39 @@
+import type { JsonObject, ProfileSnapshot } from '@tessera/contracts';
+import { computedTraits, type ProfileState } from '@tessera/profile';
+import type { ProfileDocument } from './profile-store.schema';
+import { stateOf } from './stored-profile';
+
+/** The record of a live profile on the profiles topic. */
+export function profileSnapshotOf(doc: ProfileDocument): ProfileSnapshot {
+  const state = stateOf(doc);
+  const { daysSinceLastSeen: _relativeToNow, ...computed } = computedTraits(state, doc.updatedAt);
+  return {
+    profileId: doc._id,
+    version: doc.version,
+    identifiers: state.identifiers,
+    traits: traitsObject(state),
+    computed,
+    consent: state.consent,
+    device: deviceOf(state),
+    mergedFrom: doc.absorbed,
+    changed: doc.changed,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** Trait name -> { value, at, source, messageId }. */
+export function traitsObject(state: ProfileState): JsonObject {
+  return Object.fromEntries(
+    Object.entries(state.traits).map(([name, { value, at, source, messageId }]) => [
+      name,
+      { value, at, source, messageId },
+    ]),
+  );
+}
+
+/** The device as published: everything but the event that told it. */
+export function deviceOf(state: ProfileState): ProfileSnapshot['device'] {
+  if (!state.device) return null;
+  const { messageId: _told, ...device } = state.device;
+  return device;
+}

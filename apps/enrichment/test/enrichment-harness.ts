@@ -1,0 +1,146 @@
+import {
+  AvroCodec,
+  TOPICS,
+  type DeadLetter,
+  type IdentityMerge,
+  type ProfileSnapshot,
+  type ResolvedEvent,
+} from '@tessera/contracts';
+import { KafkaBatchServer, KafkaPublisher } from '@tessera/platform-kafka';
+import { bootstrapService, type RunningService } from '@tessera/platform-service';
+import { eventually, TestRun } from '@tessera/testing';
+import type { Consumer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from '../src/app.module';
+import { loadEnrichmentConfig, type EnrichmentConfig } from '../src/config/enrichment.config';
+
+/** An input record of the enrichment service: a resolved event or a merge. */
+export type EnrichmentInput =
+  { kind: 'event'; event: ResolvedEvent } | { kind: 'merge'; merge: IdentityMerge };
+
+/** Enrichment replicas in this process, on one run's topics and database; follows the profiles topic. */
+export class EnrichmentHarness {
+  readonly codec = new AvroCodec();
+  /** The profiles topic as read from the start: key -> latest value (null for a tombstone). */
+  readonly latest = new Map<string, ProfileSnapshot | null>();
+  readonly records: { profileId: string; value: ProfileSnapshot | null }[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly replicas: RunningService[] = [];
+  private readonly readers: Consumer[] = [];
+  private readonly producer: KafkaPublisher;
+
+  private constructor(
+    readonly run: TestRun,
+    readonly config: EnrichmentConfig,
+  ) {
+    this.producer = new KafkaPublisher(run.kafka);
+  }
+
+  static async start(name: string, replicas = 1): Promise<EnrichmentHarness> {
+    const run = TestRun.create(name);
+    const config = loadEnrichmentConfig({
+      ...run.serviceEnv('enrichment'),
+      KAFKA_TOPIC_PARTITIONS: '4',
+      IDENTITY_DEFAULT_REGION: 'DE',
+    });
+    const harness = new EnrichmentHarness(run, config);
+    for (let n = 0; n < replicas; n++) await harness.startReplica();
+    await harness.producer.connect();
+    await harness.follow(run.topics.resolve(TOPICS.profiles), (key, value) => {
+      const { profileId } = harness.codec.decodeAs('ProfileKey', key);
+      const snapshot = value && harness.codec.decodeAs('ProfileSnapshot', value);
+      harness.records.push({ profileId, value: snapshot });
+      harness.latest.set(profileId, snapshot);
+    });
+    for (const topic of [TOPICS.resolvedEvents, TOPICS.identityMerges])
+      await harness.follow(run.topics.deadLetter(topic), (_key, value) => {
+        if (value) harness.deadLetters.push(harness.codec.decodeAs('DeadLetter', value));
+      });
+    return harness;
+  }
+
+  async startReplica(): Promise<RunningService> {
+    const replica = await bootstrapService({
+      module: AppModule.register(this.config, this.run.logger),
+      config: this.config,
+      logger: this.run.logger,
+      port: 0,
+      transport: KafkaBatchServer,
+    });
+    this.replicas.push(replica);
+    return replica;
+  }
+
+  /** Publishes inputs as the identity service does: events keyed by profile, merges by `from`. */
+  async publish(inputs: EnrichmentInput[]): Promise<void> {
+    for (const input of inputs)
+      await this.producer.publish(
+        input.kind === 'event'
+          ? {
+              [this.run.topics.resolve(TOPICS.resolvedEvents)]: [
+                {
+                  key: this.codec.encode('ProfileKey', { profileId: input.event.profileId }),
+                  value: this.codec.encode('ResolvedEvent', input.event),
+                },
+              ],
+            }
+          : {
+              [this.run.topics.resolve(TOPICS.identityMerges)]: [
+                {
+                  key: this.codec.encode('ProfileKey', { profileId: input.merge.from }),
+                  value: this.codec.encode('IdentityMerge', input.merge),
+                },
+              ],
+            },
+      );
+  }
+
+  /** Raw bytes on an input topic (poison records). */
+  async publishRaw(contractTopic: string, value: Buffer): Promise<void> {
+    await this.producer.publish({
+      [this.run.topics.resolve(contractTopic)]: [{ key: 'poison', value }],
+    });
+  }
+
+  /** Waits until the profiles topic shows every one of these event counts (profileId -> count). */
+  async settled(expected: Map<string, number>, timeoutMs = 90_000): Promise<void> {
+    await eventually(
+      () =>
+        [...expected].every(
+          ([profileId, count]) => this.latest.get(profileId)?.computed.eventCount === count,
+        ),
+      timeoutMs,
+      'profiles topic shows every profile folded',
+    );
+  }
+
+  /** GET on the first replica's API, with the admin token unless told otherwise. */
+  async api(path: string, token: string | null = this.config.adminToken) {
+    const response = await fetch(`${this.replicas[0].url}${path}`, {
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.readers.map((reader) => reader.disconnect()));
+    await Promise.all(this.replicas.map((replica) => replica.close()));
+    await this.producer.disconnect();
+    await this.run.cleanup();
+  }
+
+  private async follow(
+    topic: string,
+    onRecord: (key: Buffer, value: Buffer | null) => void,
+  ): Promise<void> {
+    const reader = this.run.kafka.consumer({ groupId: `reader-${randomUUID()}` });
+    this.readers.push(reader);
+    await reader.connect();
+    await reader.subscribe({ topic, fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        if (message.key) onRecord(message.key, message.value);
+      },
+    });
+  }
+}
