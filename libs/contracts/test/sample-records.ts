@@ -145,8 +145,17 @@ export const SAMPLE_RECORDS: { [N in SchemaName]: SchemaTypes[N] } = {
       deviceModel: 'iPhone',
       at: 1_700_000_000_000,
     },
+    audiences: ['big-spenders', 'de-customers'],
     mergedFrom: ['p_zz'],
     changed: ['traits.plan', 'activity.orderCount', 'mergedFrom'],
     updatedAt: 1_700_000_000_400,
+  },
+  AudienceMembership: {
+    audienceId: 'big-spenders',
+    profileId: 'p_aa',
+    change: 'entered',
+    reason: 'condition',
+    profileVersion: 7,
+    at: 1_700_000_000_400,
   },
 };

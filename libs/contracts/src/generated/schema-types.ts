@@ -2,6 +2,25 @@
 // node -r @swc-node/register libs/contracts/scripts/generate-types.ts
 import type { JsonObject } from '../json-value';
 
+/** A profile entered or left an audience. Keyed by ProfileKey, so one profile's changes stay in order. Delivered at least once: a reader keeps, per audience and profile, the change with the highest profileVersion. */
+export interface AudienceMembership {
+  /** The audience, as created through the enrichment admin API. */
+  audienceId: string;
+  /** The profile that entered or left. */
+  profileId: string;
+  /** Whether the profile now meets the audience's condition (entered) or no longer does (exited). */
+  change: MembershipChange;
+  /** condition (an event, or time passing, changed the answer), definition (the audience was created, changed or deleted), or merged (the profile was merged into another; the survivor is evaluated on its own). */
+  reason: string;
+  /** The profile's version after the change (see ProfileSnapshot.version). */
+  profileVersion: number;
+  /** When enrichment stored the change. */
+  at: number;
+}
+
+/** Entered or exited. */
+export type MembershipChange = 'entered' | 'exited';
+
 /** A Kafka record a consumer gave up on after bounded retries, parked on the topic's dead-letter topic with enough context to replay it. */
 export interface DeadLetter {
   /** The topic the record was consumed from. */
@@ -133,6 +152,8 @@ export interface ProfileSnapshot {
   consent: Consent | null;
   /** null until an event carries a user agent. */
   device: Device | null;
+  /** The audiences the profile is a member of now, sorted. */
+  audiences: string[];
   /** Profiles merged into this one (their records on this topic are tombstones). */
   mergedFrom: string[];
   /** What this change altered: identifiers, traits.<name>, consent, device, activity.<name>, mergedFrom. */
@@ -312,6 +333,7 @@ export interface DroppedIdentifier {
 
 /** The contract schemas by short name, one per .avsc file. */
 export const SCHEMA_NAMES = [
+  'AudienceMembership',
   'DeadLetter',
   'Event',
   'EventKey',
@@ -327,6 +349,7 @@ export type SchemaName = (typeof SCHEMA_NAMES)[number];
 
 /** The TypeScript type of each contract schema. */
 export interface SchemaTypes {
+  AudienceMembership: AudienceMembership;
   DeadLetter: DeadLetter;
   Event: Event;
   EventKey: EventKey;
