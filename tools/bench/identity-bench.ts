@@ -1,13 +1,12 @@
 import { AvroCodec, TOPICS, TopicNames } from '@tessera/contracts';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import { BenchInfrastructure } from './bench-infrastructure';
+import { appendBenchRun, round, runBench, withBenchRun } from './bench-runs';
 import { readBenchOptions } from './bench-options';
 import { identityStream } from './identity-stream';
-import { runKafkaRelay } from './kafka-relay';
+import { relayOnOwnTopics } from './kafka-relay';
 import { percentiles, type Percentiles } from './percentiles';
 import { CpuMeter, infraPids, machineInfo, sourceHash } from './process-usage';
 import { ServiceProcess } from './service-process';
@@ -62,16 +61,16 @@ async function main(): Promise<void> {
   const relayed = encode(3, EVENTS * 10);
   try {
     log(`bare Kafka relay of ${relayed.length} records`);
-    const relay = await withRun('relay', async (infra, suffix) => {
-      const [from, to] = [
-        `tessera.bench.relay-in.v1.${suffix}`,
-        `tessera.bench.relay-out.v1.${suffix}`,
-      ];
-      await infra.createTopic(from, options.partitions);
-      await infra.createTopic(to, options.partitions);
-      await fill(from, relayed);
-      return runKafkaRelay(options.kafkaBrokers, from, to, relayed.length);
-    });
+    const relay = await withRun('relay', (infra, suffix) =>
+      relayOnOwnTopics(
+        infra,
+        options.kafkaBrokers,
+        options.partitions,
+        suffix,
+        relayed.length,
+        (topic) => fill(topic, relayed),
+      ),
+    );
     const resolved: Record<string, Drain> = {};
     for (const replicas of [1, 2]) {
       log(
@@ -248,51 +247,24 @@ function startReplicas(suffix: string, database: string, count: number): Promise
   );
 }
 
-/** Runs one phase on its own topics and database, and removes them afterwards. */
-async function withRun<T>(
+function withRun<T>(
   name: string,
   work: (infra: BenchInfrastructure, suffix: string, database: string) => Promise<T>,
 ): Promise<T> {
-  const suffix = `bench-${runId}-${name}`;
-  const database = `tessera_bench_${runId}_${name}`;
-  const infra = new BenchInfrastructure(options.kafkaBrokers, options.mongoUri, suffix);
-  try {
-    return await work(infra, suffix, database);
-  } finally {
-    await infra
-      .cleanup(database)
-      .catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
-  }
+  return withBenchRun(options, runId, name, (database) => [database], work, log);
 }
 
 async function append(run: object): Promise<void> {
-  let runs: object[] = [];
-  try {
-    runs = (JSON.parse(readFileSync(OUTPUT, 'utf8')) as { runs: object[] }).runs;
-  } catch {
-    runs = [];
-  }
-  const content = {
-    benchmark: 'identity',
-    description:
-      'npm run bench:identity: accepted events resolved per second by 1 and 2 identity replicas against a bare Kafka relay; see docs/benchmarks.md',
-    runs: [...runs, run].slice(-10),
-  };
-  mkdirSync(path.dirname(OUTPUT), { recursive: true });
-  const config = (await resolveConfig(OUTPUT)) ?? {};
-  writeFileSync(OUTPUT, await format(JSON.stringify(content), { ...config, parser: 'json' }));
+  await appendBenchRun(
+    OUTPUT,
+    {
+      benchmark: 'identity',
+      description:
+        'npm run bench:identity: accepted events resolved per second by 1 and 2 identity replicas against a bare Kafka relay; see docs/benchmarks.md',
+    },
+    run,
+  );
   log(`figures appended to ${path.relative(options.root, OUTPUT)}`);
 }
 
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import type { BenchInfrastructure } from './bench-infrastructure';
 
 /** How long the relay may relay nothing before the bench gives up on it. */
 const STALL_MS = 60_000;
@@ -80,4 +81,23 @@ export async function runKafkaRelay(
   }
   const seconds = (finished - started) / 1000;
   return { records: relayed, seconds, recordsPerSecond: relayed / seconds };
+}
+
+/** The relay on a fresh pair of this run's topics, the first filled with `count` records by `fill`. */
+export async function relayOnOwnTopics(
+  infra: BenchInfrastructure,
+  brokers: string[],
+  partitions: number,
+  suffix: string,
+  count: number,
+  fill: (topic: string) => Promise<void>,
+): Promise<RelayResult> {
+  const [from, to] = [
+    `tessera.bench.relay-in.v1.${suffix}`,
+    `tessera.bench.relay-out.v1.${suffix}`,
+  ];
+  await infra.createTopic(from, partitions);
+  await infra.createTopic(to, partitions);
+  await fill(from);
+  return runKafkaRelay(brokers, from, to, count);
 }

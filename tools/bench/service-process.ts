@@ -6,7 +6,7 @@ import path from 'node:path';
 
 export interface ServiceProcessOptions {
   /** Which app to start (apps/<service>/src/main.ts). */
-  service: 'ingestion' | 'identity';
+  service: 'ingestion' | 'identity' | 'enrichment';
   root: string;
   kafkaBrokers: string[];
   mongoUri: string;

@@ -1,0 +1,317 @@
+import { AvroCodec, TOPICS, TopicNames, type Event } from '@tessera/contracts';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { BenchInfrastructure } from './bench-infrastructure';
+import { appendBenchRun, round, runBench, withBenchRun } from './bench-runs';
+import { readBenchOptions } from './bench-options';
+import { identityStream } from './identity-stream';
+import { relayOnOwnTopics } from './kafka-relay';
+import { percentiles, type Percentiles } from './percentiles';
+import { CpuMeter, infraPids, machineInfo, sourceHash } from './process-usage';
+import { ServiceProcess } from './service-process';
+
+/**
+ * `npm run bench:pipeline`: events per second through ingestion -> identity -> enrichment (HTTP
+ * in, every event folded into a profile on the profiles topic) at saturation, against a bare Kafka
+ * relay in the same run; and the latency from the HTTP request to the first profile record that
+ * holds the event, at a fixed offered load of half the saturation rate.
+ */
+const options = readBenchOptions();
+const EVENTS = Number(process.env.BENCH_PIPELINE_EVENTS ?? 10_000);
+const LATENCY_SECONDS = Number(process.env.BENCH_PIPELINE_LATENCY_SECONDS ?? 20);
+const EVENTS_PER_REQUEST = 100;
+const CONNECTIONS = 4;
+const OUTPUT = path.resolve(options.root, 'docs/benchmarks/pipeline.json');
+const SERVICES = ['ingestion', 'identity', 'enrichment'] as const;
+const codec = new AvroCodec();
+const runId = randomUUID().slice(0, 8);
+const log = (message: string) => console.log(`[bench:pipeline] ${message}`);
+
+interface Pipeline {
+  services: Record<(typeof SERVICES)[number], ServiceProcess>;
+  writeKey: string;
+  profiles: ProfilesReader;
+}
+
+async function main(): Promise<void> {
+  await BenchInfrastructure.ensureRunning(options.root, options.kafkaBrokers, options.mongoUri);
+  const kafka = new Kafka({ brokers: options.kafkaBrokers, logLevel: logLevel.NOTHING });
+  log(`bare Kafka relay of ${EVENTS * 10} records`);
+  const records = identityStream(3, EVENTS * 10, `${runId}-relay`).map((event) => ({
+    key: codec.encode('EventKey', { key: event.userId ?? event.anonymousId ?? event.messageId }),
+    value: codec.encode('Event', event),
+  }));
+  const relay = await withRun('relay', (infra, suffix) =>
+    relayOnOwnTopics(
+      infra,
+      options.kafkaBrokers,
+      options.partitions,
+      suffix,
+      records.length,
+      async (topic) => {
+        const producer = kafka.producer({
+          idempotent: true,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        });
+        await producer.connect();
+        for (let start = 0; start < records.length; start += 500)
+          await producer.sendBatch({
+            topicMessages: [{ topic, messages: records.slice(start, start + 500) }],
+            acks: -1,
+          });
+        await producer.disconnect();
+      },
+    ),
+  );
+
+  log(`saturation: ${EVENTS} events over HTTP, ${CONNECTIONS} connections`);
+  const saturation = await withRun('saturation', async (_infra, suffix, database) => {
+    const pipeline = await startPipeline(kafka, suffix, database);
+    try {
+      const meter = new CpuMeter({
+        ...Object.fromEntries(SERVICES.map((name) => [name, pipeline.services[name].pid])),
+        bench: process.pid,
+        ...infraPids(),
+      });
+      const bodies = chunks(
+        identityStream(1, EVENTS, `${runId}-sat`).map(segmentCall),
+        EVENTS_PER_REQUEST,
+      );
+      const started = performance.now();
+      await sendAll(pipeline, bodies, CONNECTIONS);
+      const httpSeconds = (performance.now() - started) / 1000;
+      await waitFor(
+        () => pipeline.profiles.foldedEvents() >= EVENTS,
+        600_000,
+        'every event folded',
+      );
+      const seconds = (performance.now() - started) / 1000;
+      return {
+        events: EVENTS,
+        eventsPerSecond: round(EVENTS / seconds, 1),
+        seconds: round(seconds, 1),
+        httpAcceptSeconds: round(httpSeconds, 1),
+        cores: meter.coresUsed(),
+        rssMiB: Object.fromEntries(
+          SERVICES.map((name) => [name, pipeline.services[name].memory().rssMiB]),
+        ),
+      };
+    } finally {
+      await stopPipeline(pipeline);
+    }
+  });
+
+  const rate = Math.max(1, Math.round(saturation.eventsPerSecond / 2));
+  log(`latency at ${rate} events/s (half of saturation) for ${LATENCY_SECONDS} s`);
+  const latency = await withRun('latency', async (_infra, suffix, database) => {
+    const pipeline = await startPipeline(kafka, suffix, database);
+    try {
+      return await measureLatency(pipeline, rate);
+    } finally {
+      await stopPipeline(pipeline);
+    }
+  });
+  const run = {
+    date: new Date().toISOString(),
+    runId,
+    sourceHash: sourceHash(options.root),
+    machine: machineInfo(),
+    relay,
+    saturation,
+    ratio: round(saturation.eventsPerSecond / relay.recordsPerSecond, 4),
+    latency: { offeredEventsPerSecond: rate, ...latency },
+  };
+  console.log(JSON.stringify(run, null, 2));
+  await append(run);
+}
+
+/** Follows the profiles topic: the latest record of each key, and the events they hold. */
+class ProfilesReader {
+  private readonly counts = new Map<string, number>();
+  private folded = 0;
+  /** First time a record showed each user id (the latency phase gives each event its own user). */
+  readonly firstSeen = new Map<string, number>();
+
+  static async start(
+    kafka: Kafka,
+    topic: string,
+  ): Promise<{ reader: ProfilesReader; stop: () => Promise<void> }> {
+    const reader = new ProfilesReader();
+    const consumer = kafka.consumer({
+      groupId: `bench-profiles-${randomUUID()}`,
+      maxWaitTimeInMs: 20,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        reader.take(message.key, message.value);
+        return Promise.resolve();
+      },
+    });
+    return { reader, stop: () => consumer.disconnect() };
+  }
+
+  foldedEvents(): number {
+    return this.folded;
+  }
+
+  private take(key: Buffer | null, value: Buffer | null): void {
+    if (!key) return;
+    const { profileId } = codec.decodeAs('ProfileKey', key);
+    const snapshot = value && codec.decodeAs('ProfileSnapshot', value);
+    const count = snapshot?.computed.eventCount ?? 0;
+    this.folded += count - (this.counts.get(profileId) ?? 0);
+    this.counts.set(profileId, count);
+    const now = performance.now();
+    for (const identifier of snapshot?.identifiers ?? [])
+      if (identifier.type === 'user_id' && !this.firstSeen.has(identifier.value))
+        this.firstSeen.set(identifier.value, now);
+  }
+}
+
+async function startPipeline(kafka: Kafka, suffix: string, database: string): Promise<Pipeline> {
+  const workDir = path.join(options.root, 'tmp', 'bench', `pipeline-${runId}`);
+  const services = {} as Pipeline['services'];
+  for (const service of SERVICES)
+    services[service] = await ServiceProcess.start({
+      service,
+      root: options.root,
+      kafkaBrokers: options.kafkaBrokers,
+      mongoUri: options.mongoUri,
+      topicSuffix: suffix,
+      database: `${database}_${service}`,
+      partitions: options.partitions,
+      workDir,
+      cpuProfile: options.cpuProfile,
+    });
+  const writeKey = await services.ingestion.createSource('bench');
+  const { reader, stop } = await ProfilesReader.start(
+    kafka,
+    new TopicNames(suffix).resolve(TOPICS.profiles),
+  );
+  stopReaders.set(reader, stop);
+  // The consumer groups settle before the first event arrives.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  return { services, writeKey, profiles: reader };
+}
+
+const stopReaders = new Map<ProfilesReader, () => Promise<void>>();
+
+async function stopPipeline(pipeline: Pipeline): Promise<void> {
+  await stopReaders.get(pipeline.profiles)?.();
+  await Promise.all(SERVICES.map((name) => pipeline.services[name].stop()));
+}
+
+/** Sends every body to /v1/batch over `connections` parallel request loops. */
+async function sendAll(pipeline: Pipeline, bodies: object[][], connections: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (next < bodies.length) await post(pipeline, bodies[next++]);
+    }),
+  );
+}
+
+async function post(pipeline: Pipeline, batch: object[]): Promise<void> {
+  const response = await fetch(`${pipeline.services.ingestion.url}/v1/batch`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${pipeline.writeKey}:`).toString('base64')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ batch }),
+  });
+  if (response.status !== 200)
+    throw new Error(`ingestion answered ${response.status}: ${await response.text()}`);
+}
+
+/** Each event its own new customer; latency from sending it to the first profile record holding it. */
+async function measureLatency(
+  pipeline: Pipeline,
+  rate: number,
+): Promise<{ offered: number; folded: number; latencyMs: Percentiles }> {
+  const perTick = Math.max(1, Math.round(rate / 10));
+  const sentAt = new Map<string, number>();
+  const ticks = LATENCY_SECONDS * 10;
+  for (let tick = 0; tick < ticks; tick++) {
+    const began = performance.now();
+    const calls = identityStream(tick + 7, perTick, `${runId}-lat-${tick}`).map((event, n) => {
+      const userId = `lat-${runId}-${tick}-${n}`;
+      sentAt.set(userId, performance.now());
+      return segmentCall({ ...event, userId });
+    });
+    await post(pipeline, calls);
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, 100 - (performance.now() - began))),
+    );
+  }
+  await waitFor(
+    () => [...sentAt.keys()].every((user) => pipeline.profiles.firstSeen.has(user)),
+    120_000,
+    'every latency event folded',
+  ).catch(() => undefined);
+  const latencies = [...sentAt].flatMap(([user, sent]) => {
+    const seen = pipeline.profiles.firstSeen.get(user);
+    return seen === undefined ? [] : [seen - sent];
+  });
+  return { offered: sentAt.size, folded: latencies.length, latencyMs: percentiles(latencies) };
+}
+
+/** The Segment call an accepted event came from. */
+function segmentCall(event: Event): object {
+  return {
+    type: 'track',
+    messageId: randomUUID(),
+    userId: event.userId ?? undefined,
+    anonymousId: event.anonymousId ?? undefined,
+    event: event.event,
+    properties: event.properties,
+    context: event.context,
+    timestamp: new Date().toISOString(),
+  };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, n) =>
+    items.slice(n * size, (n + 1) * size),
+  );
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function withRun<T>(
+  name: string,
+  work: (infra: BenchInfrastructure, suffix: string, database: string) => Promise<T>,
+): Promise<T> {
+  return withBenchRun(
+    options,
+    runId,
+    name,
+    (database) => SERVICES.map((service) => `${database}_${service}`),
+    work,
+    log,
+  );
+}
+
+async function append(run: object): Promise<void> {
+  await appendBenchRun(
+    OUTPUT,
+    {
+      benchmark: 'pipeline',
+      description:
+        'npm run bench:pipeline: events per second from HTTP through ingestion, identity and enrichment to the profiles topic, against a bare Kafka relay; see docs/benchmarks.md',
+    },
+    run,
+  );
+  log(`figures appended to ${path.relative(options.root, OUTPUT)}`);
+}
+
+runBench(main);
