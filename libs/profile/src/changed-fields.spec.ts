@@ -1,32 +1,8 @@
 import { changedFields } from './changed-fields';
 import { foldEvents } from './fold-profile';
 import type { ProfileEvent } from './profile-event';
-import { emptyProfile, type FoldOptions, type ProfileState } from './profile-state';
-
-const options: FoldOptions = { defaultRegion: 'DE', dailyRetentionDays: 90 };
-
-/** 2025-06-15 12:00 UTC. */
-const T = Date.UTC(2025, 5, 15, 12);
-const HOUR = 3_600_000;
-
-const IPHONE_SAFARI =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
-
-function profileEvent(overrides: Partial<ProfileEvent> = {}): ProfileEvent {
-  return {
-    messageId: 'm1',
-    type: 'identify',
-    event: null,
-    at: T,
-    sourceId: 'web',
-    identifiers: [{ type: 'user_id', value: 'u1' }],
-    traits: {},
-    properties: {},
-    consent: null,
-    userAgent: null,
-    ...overrides,
-  };
-}
+import { aProfileEvent, HOUR, IPHONE_SAFARI, options, T } from './profile-event.fixture';
+import { emptyProfile, type ProfileState } from './profile-state';
 
 const fold = (profile: ProfileState, ...events: ProfileEvent[]) =>
   foldEvents(profile, events, options);
@@ -34,7 +10,7 @@ const fold = (profile: ProfileState, ...events: ProfileEvent[]) =>
 /** A profile with a trait, consent, a device and activity. */
 const before = fold(
   emptyProfile(),
-  profileEvent({
+  aProfileEvent({
     messageId: 'm1',
     at: T,
     traits: { plan: 'free', city: 'Berlin' },
@@ -107,17 +83,17 @@ describe('changedFields', () => {
     expect(changedFields(before, after)).toEqual(['device']);
   });
 
-  it('lists each activity field that changed, by name', () => {
+  it('lists each computed trait that changed, by its name in the snapshot', () => {
     const after = copy(before);
     after.activity.eventCount += 1;
     after.activity.lastSeen = T + HOUR;
-    expect(changedFields(before, after)).toEqual(['activity.eventCount', 'activity.lastSeen']);
+    expect(changedFields(before, after)).toEqual(['computed.eventCount', 'computed.lastSeen']);
   });
 
   it('lists what folding a later event changed, and nothing else', () => {
     const after = fold(
       before,
-      profileEvent({
+      aProfileEvent({
         messageId: 'm2',
         at: T + HOUR,
         type: 'track',
@@ -128,23 +104,37 @@ describe('changedFields', () => {
     expect(changedFields(before, after)).toEqual([
       'traits.city',
       'traits.plan',
-      'activity.callCounts',
-      'activity.daily',
-      'activity.eventCount',
-      'activity.eventCounts',
-      'activity.lastSeen',
+      'computed.callCounts',
+      'computed.eventCount',
+      'computed.eventCounts',
+      'computed.lastSeen',
     ]);
+  });
+
+  it('names revenue changes as the revenue total and the average order value', () => {
+    const after = copy(before);
+    after.activity.revenueMinor += 10_000;
+    expect(changedFields(before, after)).toEqual([
+      'computed.revenueTotal',
+      'computed.averageOrderValue',
+    ]);
+  });
+
+  it('does not list the per-day counts, which are not published', () => {
+    const after = copy(before);
+    after.activity.daily = { 'Signed In': { '1': 1 } };
+    expect(changedFields(before, after)).toEqual([]);
   });
 
   it('does not list a trait when an older event says something else', () => {
     const after = fold(
       before,
-      profileEvent({ messageId: 'm0', at: T - HOUR, traits: { plan: 'trial' } }),
+      aProfileEvent({ messageId: 'm0', at: T - HOUR, traits: { plan: 'trial' } }),
     );
     expect(changedFields(before, after)).toEqual([
-      'activity.callCounts',
-      'activity.eventCount',
-      'activity.firstSeen',
+      'computed.callCounts',
+      'computed.eventCount',
+      'computed.firstSeen',
     ]);
   });
 });

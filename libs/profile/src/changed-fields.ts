@@ -1,8 +1,20 @@
-import type { ProfileState } from './profile-state';
+import type { Activity, ProfileState } from './profile-state';
+
+/** The published computed traits each part of the activity feeds (per-day counts feed none). */
+const COMPUTED_OF: Partial<Record<keyof Activity, string[]>> = {
+  eventCount: ['eventCount'],
+  firstSeen: ['firstSeen'],
+  lastSeen: ['lastSeen'],
+  callCounts: ['callCounts'],
+  eventCounts: ['eventCounts'],
+  orderCount: ['orderCount', 'averageOrderValue'],
+  revenueMinor: ['revenueTotal', 'averageOrderValue'],
+  lastOrderAt: ['lastOrderAt'],
+};
 
 /**
- * What differs between two states of a profile, as paths: `identifiers`, `traits.<name>`,
- * `consent`, `device`, `activity.<name>`.
+ * What differs between two states of a profile, named as the profile snapshot names it:
+ * `identifiers`, `traits.<name>`, `consent`, `device`, `computed.<name>`.
  */
 export function changedFields(before: ProfileState, after: ProfileState): string[] {
   const changed: string[] = [];
@@ -12,8 +24,9 @@ export function changedFields(before: ProfileState, after: ProfileState): string
   if (differ(before.consent, after.consent)) changed.push('consent');
   if (differ(before.device, after.device)) changed.push('device');
   for (const key of unionKeys(before.activity, after.activity))
-    if (differ(before.activity[key], after.activity[key])) changed.push(`activity.${key}`);
-  return changed;
+    if (differ(before.activity[key], after.activity[key]))
+      changed.push(...(COMPUTED_OF[key] ?? []).map((name) => `computed.${name}`));
+  return [...new Set(changed)];
 }
 
 function unionKeys<T extends object>(a: T, b: T): (keyof T & string)[] {

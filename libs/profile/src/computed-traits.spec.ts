@@ -1,36 +1,13 @@
 import { computedTraits, countInWindow } from './computed-traits';
 import { foldEvents, ORDER_COMPLETED } from './fold-profile';
 import type { ProfileEvent } from './profile-event';
-import { DAY_MS, emptyProfile, type FoldOptions } from './profile-state';
-
-const options: FoldOptions = { defaultRegion: 'DE', dailyRetentionDays: 90 };
-
-/** 2025-06-15 12:00 UTC. */
-const T = Date.UTC(2025, 5, 15, 12);
-const HOUR = 3_600_000;
-
-let nextId = 0;
-function profileEvent(overrides: Partial<ProfileEvent> = {}): ProfileEvent {
-  nextId += 1;
-  return {
-    messageId: `m${String(nextId).padStart(4, '0')}`,
-    type: 'track',
-    event: 'Product Viewed',
-    at: T,
-    sourceId: 'web',
-    identifiers: [{ type: 'user_id', value: 'u1' }],
-    traits: {},
-    properties: {},
-    consent: null,
-    userAgent: null,
-    ...overrides,
-  };
-}
+import { aProfileEvent, HOUR, options, T } from './profile-event.fixture';
+import { DAY_MS, emptyProfile } from './profile-state';
 
 const order = (revenue: number, at = T) =>
-  profileEvent({ event: ORDER_COMPLETED, properties: { revenue }, at });
+  aProfileEvent({ type: 'track', event: ORDER_COMPLETED, properties: { revenue }, at });
 
-const viewed = (at: number) => profileEvent({ event: 'Product Viewed', at });
+const viewed = (at: number) => aProfileEvent({ type: 'track', event: 'Product Viewed', at });
 
 const fold = (events: ProfileEvent[]) => foldEvents(emptyProfile(), events, options);
 
@@ -63,7 +40,7 @@ describe('computedTraits', () => {
     const profile = fold([
       viewed(T - HOUR),
       order(10, T),
-      profileEvent({ type: 'page', event: null }),
+      aProfileEvent({ type: 'page', event: null }),
     ]);
     expect(computedTraits(profile, T)).toMatchObject({
       eventCount: 3,

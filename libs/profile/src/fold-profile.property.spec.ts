@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { foldEvents, mergeProfiles } from './fold-profile';
 import type { ProfileEvent } from './profile-event';
-import { emptyProfile, type FoldOptions, type ProfileState } from './profile-state';
+import { options as specOptions } from './profile-event.fixture';
+import { DAY_MS, emptyProfile, type FoldOptions, type ProfileState } from './profile-state';
 
-const options: FoldOptions = { defaultRegion: 'DE', dailyRetentionDays: 30 };
-const DAY = 86_400_000;
+/** A retention shorter than the 120 days the events span, so that folding drops old daily counts. */
+const options: FoldOptions = { ...specOptions, dailyRetentionDays: 30 };
 
 const anEvent = (messageId: string): fc.Arbitrary<ProfileEvent> =>
   fc
@@ -12,7 +13,7 @@ const anEvent = (messageId: string): fc.Arbitrary<ProfileEvent> =>
       messageId: fc.constant(messageId),
       type: fc.constantFrom('track', 'identify', 'page'),
       event: fc.constantFrom('Order Completed', 'Product Viewed', 'Signed In'),
-      at: fc.integer({ min: 0, max: 120 }).map((day) => 1_700_000_000_000 + day * DAY),
+      at: fc.integer({ min: 0, max: 120 }).map((day) => 1_700_000_000_000 + day * DAY_MS),
       sourceId: fc.constantFrom('web', 'ios'),
       identifiers: fc.array(
         fc.record({ type: fc.constantFrom('email', 'user_id'), value: fc.constantFrom('a', 'b') }),

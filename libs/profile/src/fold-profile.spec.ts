@@ -2,41 +2,22 @@ import type { ResolvedEvent } from '@tessera/contracts';
 import type { Identifier } from '@tessera/identity';
 import { foldEvents, mergeProfiles, ORDER_COMPLETED, profileOf, revenueOf } from './fold-profile';
 import { profileEventOf, type ProfileEvent } from './profile-event';
-import { DAY_MS, dayOf, emptyProfile, type FoldOptions } from './profile-state';
-
-const options: FoldOptions = { defaultRegion: 'DE', dailyRetentionDays: 90 };
-
-/** 2025-06-15 12:00 UTC. */
-const T = Date.UTC(2025, 5, 15, 12);
-const HOUR = 3_600_000;
-
-const IPHONE_SAFARI =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
-const WINDOWS_CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+import {
+  aProfileEvent,
+  HOUR,
+  IPHONE_SAFARI,
+  options,
+  T,
+  WINDOWS_CHROME,
+} from './profile-event.fixture';
+import { DAY_MS, dayOf, emptyProfile } from './profile-state';
 
 const user = (value: string): Identifier => ({ type: 'user_id', value });
 const anon = (value: string): Identifier => ({ type: 'anonymous_id', value });
 const email = (value: string): Identifier => ({ type: 'email', value });
 
-function profileEvent(overrides: Partial<ProfileEvent> = {}): ProfileEvent {
-  return {
-    messageId: 'm1',
-    type: 'identify',
-    event: null,
-    at: T,
-    sourceId: 'web',
-    identifiers: [user('u1')],
-    traits: {},
-    properties: {},
-    consent: null,
-    userAgent: null,
-    ...overrides,
-  };
-}
-
 function track(event: string, overrides: Partial<ProfileEvent> = {}): ProfileEvent {
-  return profileEvent({ type: 'track', event, ...overrides });
+  return aProfileEvent({ type: 'track', event, ...overrides });
 }
 
 function order(properties: ProfileEvent['properties'], overrides: Partial<ProfileEvent> = {}) {
@@ -77,7 +58,7 @@ const fold = (events: ProfileEvent[]) => foldEvents(emptyProfile(), events, opti
 describe('profileOf', () => {
   it('stores the normalised traits of the event', () => {
     const profile = profileOf(
-      profileEvent({ traits: { email: ' Jane@Example.ORG ', phone: '030 1234567' } }),
+      aProfileEvent({ traits: { email: ' Jane@Example.ORG ', phone: '030 1234567' } }),
       options,
     );
     expect(profile.traits.email.value).toBe('jane@example.org');
@@ -86,7 +67,7 @@ describe('profileOf', () => {
 
   it('records the source, messageId and event time of every trait', () => {
     const profile = profileOf(
-      profileEvent({ messageId: 'm7', at: T, sourceId: 'ios-app', traits: { plan: 'pro' } }),
+      aProfileEvent({ messageId: 'm7', at: T, sourceId: 'ios-app', traits: { plan: 'pro' } }),
       options,
     );
     expect(profile.traits.plan).toEqual({
@@ -99,14 +80,14 @@ describe('profileOf', () => {
 
   it('sorts the identifiers of the event and drops repeats', () => {
     const profile = profileOf(
-      profileEvent({ identifiers: [user('u1'), anon('a1'), user('u1')] }),
+      aProfileEvent({ identifiers: [user('u1'), anon('a1'), user('u1')] }),
       options,
     );
     expect(profile.identifiers).toEqual([anon('a1'), user('u1')]);
   });
 
   it('has no consent and no device when the event carries neither', () => {
-    const profile = profileOf(profileEvent(), options);
+    const profile = profileOf(aProfileEvent(), options);
     expect(profile.consent).toBeNull();
     expect(profile.device).toBeNull();
   });
@@ -116,36 +97,36 @@ describe('foldEvents', () => {
   describe('traits', () => {
     it('lets the later event win a trait', () => {
       const profile = fold([
-        profileEvent({ messageId: 'm1', at: T, traits: { plan: 'free' } }),
-        profileEvent({ messageId: 'm2', at: T + HOUR, traits: { plan: 'pro' } }),
+        aProfileEvent({ messageId: 'm1', at: T, traits: { plan: 'free' } }),
+        aProfileEvent({ messageId: 'm2', at: T + HOUR, traits: { plan: 'pro' } }),
       ]);
       expect(profile.traits.plan.value).toBe('pro');
     });
 
     it('keeps the newer value when an older event arrives late', () => {
       const profile = fold([
-        profileEvent({ messageId: 'm2', at: T + HOUR, traits: { plan: 'pro' } }),
-        profileEvent({ messageId: 'm1', at: T, traits: { plan: 'free' } }),
+        aProfileEvent({ messageId: 'm2', at: T + HOUR, traits: { plan: 'pro' } }),
+        aProfileEvent({ messageId: 'm1', at: T, traits: { plan: 'free' } }),
       ]);
       expect(profile.traits.plan).toMatchObject({ value: 'pro', messageId: 'm2', at: T + HOUR });
     });
 
     it('orders events with equal times by messageId, the greater one winning', () => {
-      const b = profileEvent({ messageId: 'b', at: T, traits: { plan: 'from-b' } });
-      const a = profileEvent({ messageId: 'a', at: T, traits: { plan: 'from-a' } });
+      const b = aProfileEvent({ messageId: 'b', at: T, traits: { plan: 'from-b' } });
+      const a = aProfileEvent({ messageId: 'a', at: T, traits: { plan: 'from-a' } });
       expect(fold([a, b]).traits.plan.value).toBe('from-b');
     });
 
     it('gives the same winner for equal times whatever the arrival order', () => {
-      const b = profileEvent({ messageId: 'b', at: T, traits: { plan: 'from-b' } });
-      const a = profileEvent({ messageId: 'a', at: T, traits: { plan: 'from-a' } });
+      const b = aProfileEvent({ messageId: 'b', at: T, traits: { plan: 'from-b' } });
+      const a = aProfileEvent({ messageId: 'a', at: T, traits: { plan: 'from-a' } });
       expect(fold([b, a]).traits.plan.value).toBe('from-b');
     });
 
     it('decides each trait on its own, keeping traits an older event alone set', () => {
       const profile = fold([
-        profileEvent({ messageId: 'm2', at: T + HOUR, traits: { plan: 'pro' } }),
-        profileEvent({ messageId: 'm1', at: T, traits: { plan: 'free', city: 'Berlin' } }),
+        aProfileEvent({ messageId: 'm2', at: T + HOUR, traits: { plan: 'pro' } }),
+        aProfileEvent({ messageId: 'm1', at: T, traits: { plan: 'free', city: 'Berlin' } }),
       ]);
       expect(profile.traits.plan.value).toBe('pro');
       expect(profile.traits.city).toEqual({
@@ -158,8 +139,8 @@ describe('foldEvents', () => {
 
     it('records which source said the winning value', () => {
       const profile = fold([
-        profileEvent({ messageId: 'm1', at: T, sourceId: 'web', traits: { plan: 'free' } }),
-        profileEvent({ messageId: 'm2', at: T + HOUR, sourceId: 'crm', traits: { plan: 'pro' } }),
+        aProfileEvent({ messageId: 'm1', at: T, sourceId: 'web', traits: { plan: 'free' } }),
+        aProfileEvent({ messageId: 'm2', at: T + HOUR, sourceId: 'crm', traits: { plan: 'pro' } }),
       ]);
       expect(profile.traits.plan).toEqual({
         value: 'pro',
@@ -173,8 +154,8 @@ describe('foldEvents', () => {
   describe('consent', () => {
     it('keeps the category preferences of the latest event that carried consent', () => {
       const profile = fold([
-        profileEvent({ messageId: 'm2', at: T + HOUR, consent: { marketing: false } }),
-        profileEvent({ messageId: 'm1', at: T, consent: { marketing: true, analytics: true } }),
+        aProfileEvent({ messageId: 'm2', at: T + HOUR, consent: { marketing: false } }),
+        aProfileEvent({ messageId: 'm1', at: T, consent: { marketing: true, analytics: true } }),
       ]);
       expect(profile.consent).toEqual({
         categoryPreferences: { marketing: false },
@@ -185,8 +166,8 @@ describe('foldEvents', () => {
 
     it('keeps the consent when a later event carries none', () => {
       const profile = fold([
-        profileEvent({ messageId: 'm1', at: T, consent: { marketing: true } }),
-        profileEvent({ messageId: 'm2', at: T + HOUR, consent: null }),
+        aProfileEvent({ messageId: 'm1', at: T, consent: { marketing: true } }),
+        aProfileEvent({ messageId: 'm2', at: T + HOUR, consent: null }),
       ]);
       expect(profile.consent?.categoryPreferences).toEqual({ marketing: true });
     });
@@ -194,7 +175,7 @@ describe('foldEvents', () => {
 
   describe('device', () => {
     it('reads an iPhone Safari user agent as a mobile iOS device', () => {
-      const profile = fold([profileEvent({ messageId: 'm1', at: T, userAgent: IPHONE_SAFARI })]);
+      const profile = fold([aProfileEvent({ messageId: 'm1', at: T, userAgent: IPHONE_SAFARI })]);
       expect(profile.device).toEqual({
         at: T,
         messageId: 'm1',
@@ -210,14 +191,14 @@ describe('foldEvents', () => {
     });
 
     it('reads a desktop browser with no device type', () => {
-      const profile = fold([profileEvent({ userAgent: WINDOWS_CHROME })]);
+      const profile = fold([aProfileEvent({ userAgent: WINDOWS_CHROME })]);
       expect(profile.device).toMatchObject({ browser: 'Chrome', os: 'Windows', deviceType: null });
     });
 
     it('keeps the device of the latest event that carried a user agent', () => {
       const profile = fold([
-        profileEvent({ messageId: 'm2', at: T + HOUR, userAgent: IPHONE_SAFARI }),
-        profileEvent({ messageId: 'm1', at: T, userAgent: WINDOWS_CHROME }),
+        aProfileEvent({ messageId: 'm2', at: T + HOUR, userAgent: IPHONE_SAFARI }),
+        aProfileEvent({ messageId: 'm1', at: T, userAgent: WINDOWS_CHROME }),
       ]);
       expect(profile.device?.userAgent).toBe(IPHONE_SAFARI);
     });
@@ -226,9 +207,9 @@ describe('foldEvents', () => {
   describe('activity', () => {
     it('counts calls by type', () => {
       const profile = fold([
-        profileEvent({ messageId: 'm1', type: 'identify' }),
-        profileEvent({ messageId: 'm2', type: 'page' }),
-        profileEvent({ messageId: 'm3', type: 'page' }),
+        aProfileEvent({ messageId: 'm1', type: 'identify' }),
+        aProfileEvent({ messageId: 'm2', type: 'page' }),
+        aProfileEvent({ messageId: 'm3', type: 'page' }),
         track('Product Viewed', { messageId: 'm4' }),
       ]);
       expect(profile.activity.eventCount).toBe(4);
@@ -240,16 +221,16 @@ describe('foldEvents', () => {
         track('Product Viewed', { messageId: 'm1' }),
         track('Product Viewed', { messageId: 'm2' }),
         track('Signed Up', { messageId: 'm3' }),
-        profileEvent({ messageId: 'm4', type: 'page' }),
+        aProfileEvent({ messageId: 'm4', type: 'page' }),
       ]);
       expect(profile.activity.eventCounts).toEqual({ 'Product Viewed': 2, 'Signed Up': 1 });
     });
 
     it('sets firstSeen to the earliest and lastSeen to the latest event time', () => {
       const profile = fold([
-        profileEvent({ messageId: 'm2', at: T + HOUR }),
-        profileEvent({ messageId: 'm1', at: T - HOUR }),
-        profileEvent({ messageId: 'm3', at: T }),
+        aProfileEvent({ messageId: 'm2', at: T + HOUR }),
+        aProfileEvent({ messageId: 'm1', at: T - HOUR }),
+        aProfileEvent({ messageId: 'm3', at: T }),
       ]);
       expect(profile.activity.firstSeen).toBe(T - HOUR);
       expect(profile.activity.lastSeen).toBe(T + HOUR);
@@ -280,7 +261,7 @@ describe('foldEvents', () => {
     it('drops an event name from the daily buckets once all its days are past the retention', () => {
       const profile = fold([
         track('Signed Up', { messageId: 'm1', at: T - 100 * DAY_MS }),
-        profileEvent({ messageId: 'm2', type: 'page', at: T }),
+        aProfileEvent({ messageId: 'm2', type: 'page', at: T }),
       ]);
       expect(profile.activity.daily).toEqual({});
     });
@@ -354,9 +335,9 @@ describe('foldEvents', () => {
   describe('identifiers', () => {
     it('unions the identifiers of all events, sorted by type and value, without repeats', () => {
       const profile = fold([
-        profileEvent({ messageId: 'm1', identifiers: [user('u1'), anon('a2')] }),
-        profileEvent({ messageId: 'm2', identifiers: [email('jane@example.org'), anon('a1')] }),
-        profileEvent({ messageId: 'm3', identifiers: [user('u1'), anon('a1')] }),
+        aProfileEvent({ messageId: 'm1', identifiers: [user('u1'), anon('a2')] }),
+        aProfileEvent({ messageId: 'm2', identifiers: [email('jane@example.org'), anon('a1')] }),
+        aProfileEvent({ messageId: 'm3', identifiers: [user('u1'), anon('a1')] }),
       ]);
       expect(profile.identifiers).toEqual([
         anon('a1'),
@@ -368,7 +349,7 @@ describe('foldEvents', () => {
   });
 
   it('returns the starting profile when there are no events', () => {
-    const start = profileOf(profileEvent({ traits: { plan: 'pro' } }), options);
+    const start = profileOf(aProfileEvent({ traits: { plan: 'pro' } }), options);
     expect(foldEvents(start, [], options)).toEqual(start);
   });
 });
@@ -390,11 +371,16 @@ describe('revenueOf', () => {
 describe('mergeProfiles', () => {
   it('merges two profiles as if all their events had been folded into one', () => {
     const first = [
-      profileEvent({ messageId: 'm1', at: T, identifiers: [anon('a1')], traits: { plan: 'free' } }),
+      aProfileEvent({
+        messageId: 'm1',
+        at: T,
+        identifiers: [anon('a1')],
+        traits: { plan: 'free' },
+      }),
       order({ revenue: 10 }, { messageId: 'm2', at: T + HOUR }),
     ];
     const second = [
-      profileEvent({
+      aProfileEvent({
         messageId: 'm3',
         at: T + 2 * HOUR,
         identifiers: [user('u1')],
@@ -408,10 +394,15 @@ describe('mergeProfiles', () => {
 
   it('gives the same profile in either order', () => {
     const a = fold([
-      profileEvent({ messageId: 'm1', at: T, traits: { plan: 'free' }, userAgent: WINDOWS_CHROME }),
+      aProfileEvent({
+        messageId: 'm1',
+        at: T,
+        traits: { plan: 'free' },
+        userAgent: WINDOWS_CHROME,
+      }),
     ]);
     const b = fold([
-      profileEvent({
+      aProfileEvent({
         messageId: 'm2',
         at: T + HOUR,
         traits: { plan: 'pro' },
@@ -435,7 +426,7 @@ describe('mergeProfiles', () => {
   });
 
   it('keeps the other profile unchanged when merged with an empty profile', () => {
-    const profile = fold([profileEvent({ traits: { plan: 'pro' } })]);
+    const profile = fold([aProfileEvent({ traits: { plan: 'pro' } })]);
     expect(mergeProfiles(emptyProfile(), profile, options)).toEqual(profile);
   });
 });

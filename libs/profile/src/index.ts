@@ -17,3 +17,16 @@ export type {
   TraitEntry,
 } from './profile-state';
 export { deviceOf } from './user-agent';
+export {
+  COMPARISONS,
+  dependsOnTime,
+  InvalidAudienceConditionError,
+  meetsCondition,
+  parseAudienceCondition,
+} from './audience-condition';
+export type {
+  AudienceCondition,
+  Comparison,
+  ComputedName,
+  ConditionLimits,
+} from './audience-condition';

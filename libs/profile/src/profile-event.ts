@@ -25,13 +25,18 @@ export function profileEventOf(resolved: ResolvedEvent): ProfileEvent {
   const context = resolved.context ?? {};
   const contextTraits = objectAt(context, 'traits');
   const ownTraits = resolved.type === 'identify' ? (resolved.traits ?? {}) : {};
+  const unlinked = new Set(resolved.unlinked.map(({ type, value }) => `${type}:${value}`));
   return {
     messageId: resolved.messageId,
     type: resolved.type,
     event: resolved.type === 'track' ? resolved.event : null,
     at: resolved.timestamp ?? resolved.receivedAt,
     sourceId: resolved.sourceId,
-    identifiers: resolved.identifiers.map(({ type, value }) => ({ type, value })),
+    // Only what the identity graph linked to the profile: an identifier a rule kept out (a shared
+    // device, a second user id) belongs to another profile.
+    identifiers: resolved.identifiers
+      .filter(({ type, value }) => !unlinked.has(`${type}:${value}`))
+      .map(({ type, value }) => ({ type, value })),
     traits: { ...contextTraits, ...ownTraits },
     properties: resolved.properties ?? {},
     consent: consentOf(objectAt(objectAt(context, 'consent'), 'categoryPreferences')),
