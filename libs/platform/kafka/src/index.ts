@@ -16,7 +16,7 @@ export { KafkaBatchConsumer } from './kafka-batch-consumer';
 export type { KafkaBatchConsumerOptions, TopicSubscription } from './kafka-batch-consumer';
 export { KafkaBatchServer } from './kafka-batch-server';
 export type { KafkaBatchServerOptions, KafkaPatternExtras } from './kafka-batch-server';
-export { KafkaPublisher } from './kafka-publisher';
+export { chunksOf, KafkaPublisher, MAX_REQUEST_BYTES, sizeOf } from './kafka-publisher';
 export type { OutboundRecord } from './kafka-publisher';
 export { KafkaReadiness } from './kafka-readiness';
 export { RethrowRpcExceptionsFilter } from './rethrow-rpc-exceptions.filter';

@@ -1,4 +1,4 @@
-import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 import { injectTraceContext } from './trace-context';
 
 export interface OutboundRecord {
@@ -39,24 +39,71 @@ export class KafkaPublisher {
     return this.connected;
   }
 
-  /** Sends records to several topics in one request per broker. */
+  /**
+   * Sends records to several topics, in requests of at most MAX_REQUEST_BYTES one after the other
+   * (so each partition's records keep their order): kafkajs puts a partition's records of one
+   * request in one record batch, and the broker refuses a batch over its message.max.bytes (1 MiB
+   * by default) — which a consumer batch of 1 MiB, enriched, would be.
+   */
   async publish(byTopic: Record<string, OutboundRecord[]>): Promise<void> {
-    const topicMessages = Object.entries(byTopic)
-      .filter(([, records]) => records.length > 0)
-      .map(([topic, records]) => ({
+    const messages = Object.entries(byTopic).flatMap(([topic, records]) =>
+      records.map((record) => ({
         topic,
-        messages: records.map((record) => ({
+        message: {
           key: record.key,
           value: record.value,
           headers: injectTraceContext(record.headers ?? {}),
-        })),
-      }));
-    if (topicMessages.length === 0) return;
-    await this.producer.sendBatch({ topicMessages, acks: -1 });
+        },
+      })),
+    );
+    for (const request of chunksOf(messages, (entry) => sizeOf(entry.message))) {
+      const byName = new Map<string, Message[]>();
+      for (const { topic, message } of request)
+        byName.set(topic, [...(byName.get(topic) ?? []), message]);
+      const topicMessages = [...byName].map(([topic, list]) => ({ topic, messages: list }));
+      await this.producer.sendBatch({ topicMessages, acks: -1 });
+    }
   }
 
   async disconnect(): Promise<void> {
     await this.producer.disconnect();
     this.connected = false;
   }
+}
+
+/** Bytes a request may carry; well under the broker's default message.max.bytes of 1 MiB. */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Consecutive runs of `items` whose sizes add up to at most MAX_REQUEST_BYTES (one item if larger). */
+export function chunksOf<T>(items: T[], size: (item: T) => number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const itemBytes = size(item);
+    if (current.length > 0 && bytes + itemBytes > MAX_REQUEST_BYTES) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += itemBytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** A record's bytes on the wire, near enough: key, value and headers. */
+export function sizeOf(message: Message): number {
+  const length = (value: unknown) =>
+    Buffer.isBuffer(value)
+      ? value.length
+      : typeof value === 'string'
+        ? Buffer.byteLength(value)
+        : 0;
+  const headers = Object.entries(message.headers ?? {}).reduce(
+    (sum, [name, value]) => sum + Buffer.byteLength(name) + length(value),
+    0,
+  );
+  return length(message.key) + length(message.value) + headers + 32;
 }
