@@ -54,6 +54,16 @@ describe('an anonymous visitor who logs in and buys from a second device', () =>
       },
     });
 
+    const audience = await fetch(`${services.get('enrichment')!.url}/v1/audiences`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: 'repeat-buyers',
+        name: 'Three orders in 30 days',
+        condition: { event: 'Order Completed', withinDays: 30, op: 'gte', value: 3 },
+      }),
+    });
+    expect(audience.status).toBe(201);
     const ingestion = services.get('ingestion')!.url;
     const created = await fetch(`${ingestion}/admin/sources`, {
       method: 'POST',
@@ -124,6 +134,15 @@ describe('an anonymous visitor who logs in and buys from a second device', () =>
       averageOrderValue: 20.2,
     });
     expect(found.device?.os).toBe('iOS');
+    const members = await fetch(
+      `${services.get('enrichment')!.url}/v1/audiences/repeat-buyers/members`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(await members.json()).toEqual({
+      audienceId: 'repeat-buyers',
+      members: [{ profileId: found.profileId }],
+      next: null,
+    });
   });
 
   it('shows the same profile as the latest record of its key on the profiles topic, and tombstones for the rest', async () => {
@@ -136,6 +155,7 @@ describe('an anonymous visitor who logs in and buys from a second device', () =>
     const snapshot = latest.get(profile.profileId)!;
     expect(snapshot.computed).toMatchObject({ eventCount: 7, orderCount: 3, revenueTotal: 60.6 });
     expect(snapshot.identifiers).toEqual(profile.identifiers);
+    expect(snapshot.audiences).toEqual(['repeat-buyers']);
     const others = [...latest.keys()].filter((id) => id !== profile.profileId);
     // The second device's profile was merged into the first's when it identified with the email.
     expect(others.length).toBeGreaterThan(0);

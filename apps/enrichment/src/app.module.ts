@@ -19,7 +19,7 @@ export class AppModule {
           kafka: {
             consumerGroup: ENRICHMENT_CONSUMER_GROUP,
             consumes: [TOPICS.resolvedEvents, TOPICS.identityMerges],
-            produces: [TOPICS.profiles],
+            produces: [TOPICS.profiles, TOPICS.audiences],
           },
         }),
         ProfilesModule.register(config),

@@ -1,6 +1,7 @@
 import {
   AvroCodec,
   TOPICS,
+  type AudienceMembership,
   type DeadLetter,
   type IdentityMerge,
   type ProfileSnapshot,
@@ -25,7 +26,8 @@ export class EnrichmentHarness {
   readonly latest = new Map<string, ProfileSnapshot | null>();
   readonly records: { profileId: string; value: ProfileSnapshot | null }[] = [];
   readonly deadLetters: DeadLetter[] = [];
-  private readonly replicas: RunningService[] = [];
+  readonly memberships: AudienceMembership[] = [];
+  readonly replicas: RunningService[] = [];
   private readonly readers: Consumer[] = [];
   private readonly producer: KafkaPublisher;
 
@@ -36,12 +38,17 @@ export class EnrichmentHarness {
     this.producer = new KafkaPublisher(run.kafka);
   }
 
-  static async start(name: string, replicas = 1): Promise<EnrichmentHarness> {
+  static async start(
+    name: string,
+    replicas = 1,
+    env: Record<string, string> = {},
+  ): Promise<EnrichmentHarness> {
     const run = TestRun.create(name);
     const config = loadEnrichmentConfig({
       ...run.serviceEnv('enrichment'),
       KAFKA_TOPIC_PARTITIONS: '4',
       IDENTITY_DEFAULT_REGION: 'DE',
+      ...env,
     });
     const harness = new EnrichmentHarness(run, config);
     for (let n = 0; n < replicas; n++) await harness.startReplica();
@@ -51,6 +58,9 @@ export class EnrichmentHarness {
       const snapshot = value && harness.codec.decodeAs('ProfileSnapshot', value);
       harness.records.push({ profileId, value: snapshot });
       harness.latest.set(profileId, snapshot);
+    });
+    await harness.follow(run.topics.resolve(TOPICS.audiences), (_key, value) => {
+      if (value) harness.memberships.push(harness.codec.decodeAs('AudienceMembership', value));
     });
     for (const topic of [TOPICS.resolvedEvents, TOPICS.identityMerges])
       await harness.follow(run.topics.deadLetter(topic), (_key, value) => {
@@ -116,10 +126,29 @@ export class EnrichmentHarness {
 
   /** GET on the first replica's API, with the admin token unless told otherwise. */
   async api(path: string, token: string | null = this.config.adminToken) {
+    return this.request('GET', path, undefined, token);
+  }
+
+  /** Any request to the first replica's API; the body is sent as JSON. */
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    token: string | null = this.config.adminToken,
+  ) {
     const response = await fetch(`${this.replicas[0].url}${path}`, {
-      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+      method,
+      headers: {
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+    };
   }
 
   async close(): Promise<void> {

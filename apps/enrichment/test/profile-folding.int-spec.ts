@@ -102,7 +102,7 @@ describe('enrichment folds resolved events and merges into profiles', () => {
 
   it('lists what changed in each record', () => {
     const first = inOrder.records.find((record) => record.value !== null)?.value;
-    expect(first?.changed).toEqual(expect.arrayContaining(['identifiers', 'activity.eventCount']));
+    expect(first?.changed).toEqual(expect.arrayContaining(['identifiers', 'computed.eventCount']));
     const merges = inOrder.records.filter((record) => record.value?.changed.includes('mergedFrom'));
     expect(merges.length).toBeGreaterThan(0);
   });

@@ -25,7 +25,7 @@ export class InvalidQueryError extends Error {
 
 export interface ProfileView {
   profileId: string;
-  /** The id asked for; differs from profileId when that profile was merged into this one. */
+  /** The id asked for (profileId for a lookup by identifier); differs from profileId when that profile was merged into this one. */
   requestedId: string;
   version: number;
   identifiers: { type: string; value: string }[];
@@ -83,7 +83,10 @@ export class ProfileQueries {
     const normalised = normaliseIdentifier(type, identifier.slice(colon + 1), this.rules);
     if (!normalised.ok) throw new InvalidQueryError(`not a usable ${type}: ${normalised.reason}`);
     const link = await this.store.findIdentifier(identifierKey({ type, value: normalised.value }));
-    return link && this.profile(link.profileId);
+    if (!link) return null;
+    // No profile id was asked for: the answer names the live profile only.
+    const doc = await this.live(link.profileId);
+    return doc && viewOf(doc, doc._id);
   }
 
   async timeline(id: string, limitText?: string, cursor?: string): Promise<TimelineView | null> {
@@ -147,8 +150,8 @@ function deviceView(state: ProfileState): ProfileView['device'] {
 
 function limitOf(text: string | undefined): number {
   if (text === undefined) return 50;
-  const limit = Number(text);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+  const limit = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!(limit >= 1 && limit <= MAX_LIMIT))
     throw new InvalidQueryError(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
   return limit;
 }

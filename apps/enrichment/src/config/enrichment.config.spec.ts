@@ -10,6 +10,7 @@ describe('loadEnrichmentConfig', () => {
     expect(config.mongo.database).toBe('tessera_enrichment');
     expect(config.kafka.clientId).toBe('tessera-enrichment');
     expect(config.fold).toEqual({ defaultRegion: 'US', dailyRetentionDays: 90 });
+    expect(config.audiences).toEqual({ refreshMs: 2_000, evaluationCheckMs: 5_000 });
   });
 
   it('reads the phone region from the variable the identity service reads', () => {

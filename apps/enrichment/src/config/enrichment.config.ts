@@ -7,6 +7,12 @@ export interface EnrichmentConfig extends PlatformConfig {
   adminToken: string;
   /** How events fold into profiles: the identity service's phone region, per-day count retention. */
   fold: FoldOptions;
+  audiences: {
+    /** How often a replica re-reads the audience definitions. */
+    refreshMs: number;
+    /** How often a replica checks whether profiles are due a re-evaluation (new day, changed audience). */
+    evaluationCheckMs: number;
+  };
 }
 
 /** The only place the enrichment service reads its environment. */
@@ -29,6 +35,14 @@ export function loadEnrichmentConfig(
         default: 90,
         min: 1,
         max: 3_660,
+      }),
+    },
+    audiences: {
+      refreshMs: reader.integer('AUDIENCE_REFRESH_MS', { default: 2_000, min: 100, max: 600_000 }),
+      evaluationCheckMs: reader.integer('AUDIENCE_EVALUATION_CHECK_MS', {
+        default: 5_000,
+        min: 100,
+        max: 3_600_000,
       }),
     },
   });

@@ -3,6 +3,7 @@ import type { ResolvedEvent } from '@tessera/contracts';
 import { identifierKey } from '@tessera/identity';
 import { TransientError } from '@tessera/platform-kafka';
 import { changedFields, foldEvents, profileEventOf } from '@tessera/profile';
+import { AudienceDefinitions } from '../audiences/audience-definitions';
 import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
 import type { EnrichmentConfig } from '../config/enrichment.config';
 import { MAX_ATTEMPTS, ProfileGraph } from './profile-graph';
@@ -22,13 +23,14 @@ interface ProfileGroup {
  * Folds a partition's batch of resolved events into their profiles, each event exactly once:
  *
  * 1. The events' profiles are followed through merges to the live profiles they are in now.
- * 2. Their timeline entries are stored (`_id` = messageId, so once), not yet marked applied.
- * 3. Each profile is written at the version read, with the new state and, in `inflight`, the
- *    messageIds folded by this write (and older ones not yet marked applied).
- * 4. The snapshots are published; then the entries are marked applied.
+ * 2. Each profile is written at the version read, with the new state and, in `inflight`, the
+ *    messageIds this write folded (and older ones whose timeline entries are not stored yet).
+ * 3. The snapshots are published.
+ * 4. The events' timeline entries are stored (`_id` = messageId): from then on they are the record
+ *    that the event is folded and published.
  *
- * A redelivered event is skipped when its entry is marked applied, or when it is in its
- * profile's `inflight` (the writer stopped between 3 and 4: this run publishes and marks instead).
+ * A redelivered event is skipped when its timeline entry exists, or when it is in its profile's
+ * `inflight` (its writer stopped before 4: this run publishes the profile and stores the entry).
  * A profile another replica wrote meanwhile is read and planned again.
  */
 @Injectable()
@@ -37,6 +39,7 @@ export class FoldEventsUseCase {
     private readonly store: ProfileStoreRepository,
     private readonly graph: ProfileGraph,
     private readonly publisher: ProfilePublisher,
+    private readonly audiences: AudienceDefinitions,
     @Inject(ENRICHMENT_CONFIG) private readonly config: EnrichmentConfig,
   ) {}
 
@@ -53,44 +56,47 @@ export class FoldEventsUseCase {
   /** One pass over the events; returns those whose profile another replica wrote meanwhile. */
   private async attempt(events: ResolvedEvent[]): Promise<ResolvedEvent[]> {
     const groups = await this.groupByProfile(events);
-    const inflight = [...groups.values()].flatMap((group) => group.doc?.inflight ?? []);
-    const applied = await this.store.appliedEvents([
+    const stored = await this.store.storedEvents([
       ...events.map((event) => event.messageId),
-      ...inflight,
+      ...[...groups.values()].flatMap((group) => group.doc?.inflight ?? []),
     ]);
     const now = Date.now();
-    await this.store.insertTimeline(
-      events.filter((event) => !applied.has(event.messageId)).map(timelineEntryOf),
-    );
     const writes: ProfileWrite[] = [];
     const links = new Map<string, IdentifierDocument[]>();
-    const marks: { profileId: string; messageIds: string[] }[] = [];
     const republish: ProfileDocument[] = [];
     for (const group of groups.values()) {
       const held = group.doc?.inflight ?? [];
-      const carried = held.filter((id) => !applied.has(id));
-      const fresh = group.events.filter(
-        (event) => !applied.has(event.messageId) && !held.includes(event.messageId),
-      );
+      const unstored = group.events.filter((event) => !stored.has(event.messageId));
+      const fresh = unstored.filter((event) => !held.includes(event.messageId));
       if (fresh.length > 0) {
+        const carried = held.filter((id) => !stored.has(id));
         const { write, newIdentifiers } = this.write(group, fresh, carried, now);
         writes.push(write);
         links.set(group.id, newIdentifiers);
-      } else if (carried.length > 0 && group.doc) {
-        // A redelivery after a writer stopped before publishing: publish and mark for it.
+      } else if (unstored.length > 0 && group.doc) {
+        // Redelivered after a writer stopped between its write and its timeline entries.
         republish.push(group.doc);
       }
-      marks.push({
-        profileId: group.id,
-        messageIds: [...carried, ...fresh.map((event) => event.messageId)],
-      });
     }
     const lost = await this.store.writeProfiles(writes);
     const written = writes.filter((write) => !lost.has(write.doc._id)).map((write) => write.doc);
-    await this.store.linkIdentifiers(written.flatMap((doc) => links.get(doc._id) ?? []));
+    // A republished profile's writer may have stopped before its links: link them all again.
+    await this.store.linkIdentifiers([
+      ...written.flatMap((doc) => links.get(doc._id) ?? []),
+      ...republish.flatMap((doc) =>
+        stateOf(doc).identifiers.map((identifier) => ({
+          _id: identifierKey(identifier),
+          profileId: doc._id,
+        })),
+      ),
+    ]);
     await this.publisher.publish([...written, ...republish]);
-    await this.store.markApplied(
-      marks.filter((mark) => !lost.has(mark.profileId)).flatMap((mark) => mark.messageIds),
+    const done = [...groups.values()].filter((group) => !lost.has(group.id));
+    await this.store.insertTimeline(
+      done
+        .flatMap((group) => group.events)
+        .filter((event) => !stored.has(event.messageId))
+        .map(timelineEntryOf),
     );
     return [...groups.values()].filter((group) => lost.has(group.id)).flatMap((g) => g.events);
   }
@@ -116,6 +122,8 @@ export class FoldEventsUseCase {
   ): { write: ProfileWrite; newIdentifiers: IdentifierDocument[] } {
     const before = stateOf(group.doc);
     const after = foldEvents(before, fresh.map(profileEventOf), this.config.fold);
+    const previous = group.doc?.audiences ?? [];
+    const membership = this.audiences.membership(after, now, previous, 'condition');
     const known = new Set(before.identifiers.map(identifierKey));
     const newIdentifiers = after.identifiers
       .map(identifierKey)
@@ -131,7 +139,12 @@ export class FoldEventsUseCase {
         inflight: [...carried, ...fresh.map((event) => event.messageId)],
         mergingInto: null,
         mergedInto: null,
-        changed: changedFields(before, after),
+        changed: [
+          ...changedFields(before, after),
+          ...(membership.changes.length > 0 ? ['audiences'] : []),
+        ],
+        audiences: membership.audiences,
+        audienceChanges: membership.changes,
         updatedAt: now,
       },
     };
@@ -150,7 +163,6 @@ function timelineEntryOf(event: ResolvedEvent): TimelineDocument {
     sourceId: event.sourceId,
     properties: JSON.stringify(event.properties ?? {}),
     receivedAt: event.receivedAt,
-    applied: false,
   };
 }
 

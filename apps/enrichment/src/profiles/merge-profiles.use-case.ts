@@ -26,7 +26,7 @@ export class MergeProfilesUseCase {
       if (from?.mergedInto) {
         // Done before (a redelivery): publish again, in case the first run stopped before it did.
         const survivor = (await this.graph.rootsOf([from.mergedInto])).get(from.mergedInto);
-        await this.publisher.publish(survivor ? [survivor] : [], [merge.from]);
+        await this.publisher.publish(survivor ? [survivor] : [], [from]);
         return;
       }
       if (from?.mergingInto) return this.graph.finishMerge(from);
@@ -46,6 +46,8 @@ export class MergeProfilesUseCase {
                   mergingInto: merge.into,
                   mergedInto: null,
                   changed: [],
+                  audiences: [],
+                  audienceChanges: [],
                   updatedAt: now,
                 },
                 expectedVersion: null,

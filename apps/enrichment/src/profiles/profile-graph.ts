@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TransientError } from '@tessera/platform-kafka';
 import { changedFields, emptyProfile, mergeProfiles } from '@tessera/profile';
+import { AudienceDefinitions } from '../audiences/audience-definitions';
 import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
 import type { EnrichmentConfig } from '../config/enrichment.config';
 import { ProfilePublisher } from './profile-publisher';
@@ -22,6 +23,7 @@ export class ProfileGraph {
   constructor(
     private readonly store: ProfileStoreRepository,
     private readonly publisher: ProfilePublisher,
+    private readonly audiences: AudienceDefinitions,
     @Inject(ENRICHMENT_CONFIG) private readonly config: EnrichmentConfig,
   ) {}
 
@@ -59,8 +61,7 @@ export class ProfileGraph {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const survivor = (await this.rootsOf([into])).get(into);
       if (survivor?.absorbed.includes(frozen._id)) {
-        await this.store.becomePointer(frozen._id, into, Date.now());
-        await this.publisher.publish([survivor], [frozen._id]);
+        await this.becomePointer(frozen, into, survivor);
         return;
       }
       const merged = this.folded(survivor, frozen, into);
@@ -68,11 +69,26 @@ export class ProfileGraph {
         { doc: merged, expectedVersion: survivor?.version ?? null },
       ]);
       if (lost.size > 0) continue;
-      await this.store.becomePointer(frozen._id, into, merged.updatedAt);
-      await this.publisher.publish([merged], [frozen._id]);
+      await this.becomePointer(frozen, into, merged);
       return;
     }
     throw new TransientError(`merging ${frozen._id} into ${into} kept losing races`);
+  }
+
+  /** The merged-away profile leaves its audiences; its tombstone and the survivor go out. */
+  private async becomePointer(
+    frozen: ProfileDocument,
+    into: string,
+    survivor: ProfileDocument,
+  ): Promise<void> {
+    const exits = frozen.audiences.map((audienceId) => ({
+      audienceId,
+      change: 'exited' as const,
+      reason: 'merged',
+    }));
+    await this.store.becomePointer(frozen._id, into, Date.now(), exits);
+    const pointer = (await this.store.findProfiles([frozen._id])).get(frozen._id);
+    await this.publisher.publish([survivor], pointer ? [pointer] : []);
   }
 
   private folded(
@@ -82,6 +98,13 @@ export class ProfileGraph {
   ): ProfileDocument {
     const before = stateOf(survivor);
     const after = mergeProfiles(before, stateOf(frozen), this.config.fold);
+    const now = Date.now();
+    const membership = this.audiences.membership(
+      after,
+      now,
+      survivor?.audiences ?? [],
+      'condition',
+    );
     const id = survivor?._id ?? into;
     return {
       _id: id,
@@ -91,8 +114,14 @@ export class ProfileGraph {
       inflight: [...new Set([...(survivor?.inflight ?? []), ...frozen.inflight])],
       mergingInto: null,
       mergedInto: null,
-      changed: [...changedFields(survivor ? before : emptyProfile(), after), 'mergedFrom'],
-      updatedAt: Date.now(),
+      changed: [
+        ...changedFields(survivor ? before : emptyProfile(), after),
+        'mergedFrom',
+        ...(membership.changes.length > 0 ? ['audiences'] : []),
+      ],
+      audiences: membership.audiences,
+      audienceChanges: membership.changes,
+      updatedAt: now,
     };
   }
 }

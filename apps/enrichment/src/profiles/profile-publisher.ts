@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AvroCodec, TOPICS, TopicNames } from '@tessera/contracts';
 import { KafkaPublisher, type OutboundRecord } from '@tessera/platform-kafka';
 import { profileSnapshotOf } from './profile-snapshot';
@@ -6,17 +6,20 @@ import { ProfileStoreRepository } from './profile-store.repository';
 import type { ProfileDocument } from './profile-store.schema';
 import { isLive } from './stored-profile';
 
-/**
- * Writes profile snapshots (and tombstones for merged-away profiles) to the compacted profiles
- * topic, keyed by profile id. Two replicas may publish versions of one profile in either order,
- * so after publishing, each checks the store: a profile that changed meanwhile is published again
- * as it is now, and the last record of every key is always the current profile.
- */
 /** The replica that changes a profile last publishes it last; this only bounds a busy loop. */
 const MAX_ROUNDS = 20;
 
+/**
+ * Writes profile snapshots (tombstones for merged-away profiles) to the compacted profiles topic,
+ * and their entered / exited audience changes to the audiences topic, keyed by profile id. Two
+ * replicas may publish versions of one profile in either order, so after publishing, each checks
+ * the store: a profile that changed meanwhile is published again as it is now, and the last record
+ * of every key is always the current profile.
+ */
 @Injectable()
 export class ProfilePublisher {
+  private readonly logger = new Logger(ProfilePublisher.name);
+
   constructor(
     private readonly publisher: KafkaPublisher,
     private readonly codec: AvroCodec,
@@ -24,7 +27,8 @@ export class ProfilePublisher {
     private readonly store: ProfileStoreRepository,
   ) {}
 
-  async publish(profiles: ProfileDocument[], mergedAway: string[] = []): Promise<void> {
+  /** Snapshots of live profiles and tombstones of merged-away ones, each with its audience changes. */
+  async publish(profiles: ProfileDocument[], mergedAway: ProfileDocument[] = []): Promise<void> {
     let snapshots = profiles;
     let tombstones = mergedAway;
     // Each round follows a change another replica made between our send and our read.
@@ -33,19 +37,37 @@ export class ProfilePublisher {
       const sent = new Map(snapshots.map((doc) => [doc._id, doc.version]));
       const now = [...(await this.store.findProfiles(sent.keys())).values()];
       snapshots = now.filter((doc) => isLive(doc) && doc.version !== sent.get(doc._id));
-      tombstones = now.filter((doc) => doc.mergedInto !== null).map((doc) => doc._id);
+      tombstones = now.filter((doc) => doc.mergedInto !== null);
     }
+    if (snapshots.length + tombstones.length > 0)
+      this.logger.warn(
+        `profiles ${[...snapshots, ...tombstones].map((doc) => doc._id).join(', ')} kept changing while published; their latest writers publish them`,
+      );
   }
 
-  private async send(profiles: ProfileDocument[], mergedAway: string[]): Promise<void> {
+  private async send(profiles: ProfileDocument[], mergedAway: ProfileDocument[]): Promise<void> {
+    const changes = [...mergedAway, ...profiles].flatMap((doc) =>
+      doc.audienceChanges.map((change) => ({
+        key: this.key(doc._id),
+        value: this.codec.encode('AudienceMembership', {
+          ...change,
+          profileId: doc._id,
+          profileVersion: doc.version,
+          at: doc.updatedAt,
+        }),
+      })),
+    );
     const records: OutboundRecord[] = [
-      ...mergedAway.map((profileId) => ({ key: this.key(profileId), value: null })),
+      ...mergedAway.map((doc) => ({ key: this.key(doc._id), value: null })),
       ...profiles.map((doc) => ({
         key: this.key(doc._id),
         value: this.codec.encode('ProfileSnapshot', profileSnapshotOf(doc)),
       })),
     ];
-    await this.publisher.publish({ [this.topics.resolve(TOPICS.profiles)]: records });
+    await this.publisher.publish({
+      [this.topics.resolve(TOPICS.profiles)]: records,
+      [this.topics.resolve(TOPICS.audiences)]: changes,
+    });
   }
 
   private key(profileId: string): Buffer {

@@ -15,6 +15,7 @@ export function profileSnapshotOf(doc: ProfileDocument): ProfileSnapshot {
     computed,
     consent: state.consent,
     device: deviceOf(state),
+    audiences: doc.audiences,
     mergedFrom: doc.absorbed,
     changed: doc.changed,
     updatedAt: doc.updatedAt,

@@ -7,6 +7,7 @@ import {
   IDENTIFIER_MODEL,
   PROFILE_MODEL,
   TIMELINE_MODEL,
+  type AudienceChange,
   type IdentifierDocument,
   type ProfileDocument,
   type TimelineDocument,
@@ -80,6 +81,27 @@ export class ProfileStoreRepository {
     return lost;
   }
 
+  /** Live profiles in id order, after `afterId`: the pages an evaluation of every profile walks. */
+  livePage(afterId: string, limit: number): Promise<ProfileDocument[]> {
+    return this.profiles
+      .find({ _id: { $gt: afterId }, mergedInto: null, mergingInto: null })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+  }
+
+  /** Live members of an audience in id order, after `afterId`. */
+  membersPage(audienceId: string, afterId: string, limit: number): Promise<ProfileDocument[]> {
+    return this.profiles
+      .find(
+        { audiences: audienceId, _id: { $gt: afterId }, mergedInto: null, mergingInto: null },
+        { projection: { _id: 1, version: 1 } },
+      )
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+  }
+
   /** Freezes a live profile for a merge: no write lands on it after this, until it is a pointer. */
   async freeze(id: string, expectedVersion: number, into: string, now: number): Promise<boolean> {
     const result = await this.profiles.updateOne(
@@ -90,11 +112,24 @@ export class ProfileStoreRepository {
   }
 
   /** Turns a frozen profile whose state is folded into the survivor into a pointer to it. */
-  async becomePointer(id: string, into: string, now: number): Promise<void> {
+  async becomePointer(
+    id: string,
+    into: string,
+    now: number,
+    exits: AudienceChange[],
+  ): Promise<void> {
     await this.profiles.updateOne(
       { _id: id, mergingInto: into },
       {
-        $set: { mergedInto: into, mergingInto: null, state: null, inflight: [], updatedAt: now },
+        $set: {
+          mergedInto: into,
+          mergingInto: null,
+          state: null,
+          inflight: [],
+          audiences: [],
+          audienceChanges: exits,
+          updatedAt: now,
+        },
         $inc: { version: 1 },
       },
     );
@@ -109,22 +144,14 @@ export class ProfileStoreRepository {
     );
   }
 
-  /** Which of these events are folded for good (timeline entry marked applied). */
-  async appliedEvents(ids: Iterable<string>): Promise<Set<string>> {
+  /** Which of these events have a timeline entry: folded into their profile and published. */
+  async storedEvents(ids: Iterable<string>): Promise<Set<string>> {
     const wanted = [...new Set(ids)];
     if (wanted.length === 0) return new Set();
     const found = await this.timeline
-      .find({ _id: { $in: wanted }, applied: true }, { projection: { _id: 1 } })
+      .find({ _id: { $in: wanted } }, { projection: { _id: 1 } })
       .toArray();
     return new Set(found.map((doc) => doc._id));
-  }
-
-  async markApplied(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.timeline.updateMany(
-      { _id: { $in: ids }, applied: false },
-      { $set: { applied: true } },
-    );
   }
 
   /** Links identifiers to a profile; one linked already keeps its profile (merges are followed). */

@@ -3,6 +3,8 @@ import { Schema } from 'mongoose';
 export const PROFILE_MODEL = 'Profile';
 export const TIMELINE_MODEL = 'TimelineEvent';
 export const IDENTIFIER_MODEL = 'IdentifierLookup';
+export const AUDIENCE_MODEL = 'Audience';
+export const EVALUATION_MODEL = 'AudienceEvaluation';
 
 /**
  * One profile. A live profile has `state`; one being merged away is frozen (`mergingInto`, no
@@ -17,18 +19,32 @@ export interface ProfileDocument {
   /** Every profile merged into this one, directly or through others. */
   absorbed: string[];
   /**
-   * messageIds folded by the last writes whose timeline entries may not be marked applied yet:
-   * a redelivered event found here is not folded again.
+   * messageIds folded by the last writes whose timeline entries may not be stored yet: a
+   * redelivered event found here is not folded again.
    */
   inflight: string[];
   mergingInto: string | null;
   mergedInto: string | null;
   /** What the last change altered, so a republished snapshot says the same. */
   changed: string[];
+  /** The audiences the profile is a member of, sorted. */
+  audiences: string[];
+  /** Entered / exited changes of the last write, so a republish says them again. */
+  audienceChanges: AudienceChange[];
   updatedAt: number;
 }
 
-/** One event on a profile's timeline; `_id` is the messageId, so an event is stored once. */
+export interface AudienceChange {
+  audienceId: string;
+  change: 'entered' | 'exited';
+  /** condition, definition or merged (see the AudienceMembership schema). */
+  reason: string;
+}
+
+/**
+ * One event on a profile's timeline; `_id` is the messageId, so an event is stored once. Stored
+ * after its profile was written and published: its existence is the record that it was folded.
+ */
 export interface TimelineDocument {
   _id: string;
   /** The profile the identity service resolved the event to (merges are followed on read). */
@@ -41,8 +57,6 @@ export interface TimelineDocument {
   /** JSON text of the properties (field names may hold `.` and `$`). */
   properties: string;
   receivedAt: number;
-  /** True once the event is folded into its profile and the inflight mark may go. */
-  applied: boolean;
 }
 
 /** `<type>:<value>` of an identifier -> the profile that first held it (merges followed on read). */
@@ -62,6 +76,8 @@ export const ProfileSchema = new Schema<ProfileDocument>(
     mergingInto: { type: String, default: null },
     mergedInto: { type: String, default: null },
     changed: { type: [String], default: [] },
+    audiences: { type: [String], default: [] },
+    audienceChanges: { type: [Object], default: [] },
     updatedAt: Number,
   },
   { collection: 'profiles', versionKey: false },
@@ -78,7 +94,6 @@ export const TimelineSchema = new Schema<TimelineDocument>(
     sourceId: String,
     properties: String,
     receivedAt: Number,
-    applied: Boolean,
   },
   { collection: 'timeline', versionKey: false },
 );
@@ -88,4 +103,59 @@ TimelineSchema.index({ profileId: 1, at: -1 });
 export const IdentifierSchema = new Schema<IdentifierDocument>(
   { _id: String, profileId: String },
   { collection: 'identifiers', versionKey: false },
+);
+
+/** An audience definition, as created through the admin API. */
+export interface AudienceDocument {
+  _id: string;
+  name: string;
+  description: string;
+  /** The AudienceCondition as JSON text (field names in it may hold `.`). */
+  condition: string;
+  dependsOnTime: boolean;
+  /** The evaluation revision this version of the audience made; evaluated once that one ran. */
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * The one record of re-evaluating every profile against the audiences: due when a definition
+ * changed since the last run (`revision`) or a new UTC day began and an audience depends on time.
+ * A replica runs it under a lease, so a replica that stops mid-way is taken over.
+ */
+export interface EvaluationDocument {
+  _id: 'audiences';
+  revision: number;
+  evaluatedRevision: number;
+  evaluatedDay: number;
+  /** When a definition last changed: replicas pick it up before the evaluation starts. */
+  changedAt: number;
+  lease: { owner: string; until: number } | null;
+}
+
+export const AudienceSchema = new Schema<AudienceDocument>(
+  {
+    _id: String,
+    name: String,
+    description: { type: String, default: '' },
+    condition: String,
+    dependsOnTime: Boolean,
+    revision: Number,
+    createdAt: Number,
+    updatedAt: Number,
+  },
+  { collection: 'audiences', versionKey: false },
+);
+
+export const EvaluationSchema = new Schema<EvaluationDocument>(
+  {
+    _id: String,
+    revision: Number,
+    evaluatedRevision: Number,
+    evaluatedDay: Number,
+    changedAt: Number,
+    lease: { type: Object, default: null },
+  },
+  { collection: 'audience_evaluation', versionKey: false },
 );

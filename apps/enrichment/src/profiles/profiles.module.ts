@@ -2,6 +2,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ADMIN_TOKEN, AdminTokenGuard } from '@tessera/platform-service';
 import { ProfileQueries } from '../api/profile-queries';
+import { AudienceDefinitions } from '../audiences/audience-definitions';
+import { AudienceEvaluation } from '../audiences/audience-evaluation';
+import { AudienceRepository } from '../audiences/audience.repository';
+import { AudiencesController } from '../audiences/audiences.controller';
+import { AudiencesService } from '../audiences/audiences.service';
 import { ProfilesController } from '../api/profiles.controller';
 import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
 import type { EnrichmentConfig } from '../config/enrichment.config';
@@ -12,6 +17,10 @@ import { ProfileGraph } from './profile-graph';
 import { ProfilePublisher } from './profile-publisher';
 import { ProfileStoreRepository } from './profile-store.repository';
 import {
+  AUDIENCE_MODEL,
+  AudienceSchema,
+  EVALUATION_MODEL,
+  EvaluationSchema,
   IDENTIFIER_MODEL,
   IdentifierSchema,
   PROFILE_MODEL,
@@ -21,7 +30,10 @@ import {
 } from './profile-store.schema';
 import { ResolvedEventsConsumer } from './resolved-events.consumer';
 
-/** Profiles folded from resolved events and merges, published on the profiles topic, and read by the Profile API. */
+/**
+ * Profiles folded from resolved events and merges, their audiences, published on the profiles and
+ * audiences topics, and read through the Profile and audiences APIs.
+ */
 @Module({})
 export class ProfilesModule {
   static register(config: EnrichmentConfig): DynamicModule {
@@ -32,9 +44,16 @@ export class ProfilesModule {
           { name: PROFILE_MODEL, schema: ProfileSchema },
           { name: TIMELINE_MODEL, schema: TimelineSchema },
           { name: IDENTIFIER_MODEL, schema: IdentifierSchema },
+          { name: AUDIENCE_MODEL, schema: AudienceSchema },
+          { name: EVALUATION_MODEL, schema: EvaluationSchema },
         ]),
       ],
-      controllers: [ResolvedEventsConsumer, IdentityMergesConsumer, ProfilesController],
+      controllers: [
+        ResolvedEventsConsumer,
+        IdentityMergesConsumer,
+        ProfilesController,
+        AudiencesController,
+      ],
       providers: [
         { provide: ENRICHMENT_CONFIG, useValue: config },
         { provide: ADMIN_TOKEN, useValue: config.adminToken },
@@ -45,6 +64,10 @@ export class ProfilesModule {
         FoldEventsUseCase,
         MergeProfilesUseCase,
         ProfileQueries,
+        AudienceRepository,
+        AudienceDefinitions,
+        AudienceEvaluation,
+        AudiencesService,
       ],
     };
   }
