@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { chunksOf, sizeOf } from '@tessera/platform-kafka';
 import type { BenchInfrastructure } from './bench-infrastructure';
 
 /** How long the relay may relay nothing before the bench gives up on it. */
@@ -60,7 +61,9 @@ export async function runKafkaRelay(
       eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
         if (!started) started = performance.now();
         const messages: Message[] = batch.messages.map((m) => ({ key: m.key, value: m.value }));
-        await producer.sendBatch({ topicMessages: [{ topic: to, messages }], acks: -1 });
+        // In requests of the size the services' publisher sends (see KafkaPublisher).
+        for (const chunk of chunksOf(messages, sizeOf))
+          await producer.sendBatch({ topicMessages: [{ topic: to, messages: chunk }], acks: -1 });
         resolveOffset(batch.lastOffset());
         await commitOffsetsIfNecessary();
         relayed += messages.length;

@@ -185,6 +185,9 @@ async function startPipeline(kafka: Kafka, suffix: string, database: string): Pr
       partitions: options.partitions,
       workDir,
       cpuProfile: options.cpuProfile,
+      preload: options.storeTiming
+        ? [path.join(options.root, 'tools/bench/store-timing.preload.ts')]
+        : undefined,
     });
   const writeKey = await services.ingestion.createSource('bench');
   const { reader, stop } = await ProfilesReader.start(
