@@ -1,3 +1,4 @@
+import { newProfile } from './custom-traits';
 import type { JsonObject } from '@tessera/contracts';
 import {
   dependsOnTime,
@@ -7,6 +8,7 @@ import {
   type AudienceCondition,
   type ConditionLimits,
 } from './audience-condition';
+import type { ComputedTraitDefinition } from './custom-traits';
 import { foldEvents, ORDER_COMPLETED, profileOf } from './fold-profile';
 import type { ProfileEvent } from './profile-event';
 import { aProfileEvent, HOUR, options, T } from './profile-event.fixture';
@@ -83,6 +85,8 @@ describe('parseAudienceCondition', () => {
         },
       ],
       ['accepts 16 levels of nesting', nestedNots(16, plan)],
+      ['returns a custom condition typed as given', { custom: 'orders_30d', op: 'gte', value: 2 }],
+      ['accepts op exists on a custom condition', { custom: 'last_plan', op: 'exists' }],
     ])('%s', (_, input) => {
       const expected = structuredClone(input);
       expect(parseAudienceCondition(input, limits)).toEqual(expected);
@@ -206,6 +210,22 @@ describe('parseAudienceCondition', () => {
         'refuses withinDays on a computed condition',
         { computed: 'orderCount', withinDays: 7, op: 'gte', value: 1 },
         'condition.withinDays',
+      ],
+      ['refuses an empty custom id', { custom: '', op: 'gte', value: 2 }, 'condition.custom'],
+      [
+        'refuses a custom id that is not a string',
+        { custom: 7, op: 'eq', value: 2 },
+        'condition.custom',
+      ],
+      [
+        'refuses withinDays on a custom condition',
+        { custom: 'orders_30d', withinDays: 7, op: 'gte', value: 1 },
+        'condition.withinDays',
+      ],
+      [
+        'refuses a custom and a trait kind in one node',
+        { custom: 'orders_30d', trait: 'plan', op: 'eq', value: 1 },
+        'condition',
       ],
       [
         'refuses nesting deeper than 16, pointing at the node that is too deep',
@@ -530,6 +550,92 @@ describe('meetsCondition', () => {
     });
   });
 
+  describe('custom conditions', () => {
+    const orders30d: ComputedTraitDefinition = {
+      id: 'orders_30d',
+      event: ORDER_COMPLETED,
+      property: null,
+      aggregate: 'count',
+      withinDays: 30,
+    };
+    const revenueTotal: ComputedTraitDefinition = {
+      id: 'revenue_total',
+      event: ORDER_COMPLETED,
+      property: 'revenue',
+      aggregate: 'sum',
+      withinDays: null,
+    };
+    const definitions = [orders30d, revenueTotal];
+    const ordersOnDays = [order(40, T - 2 * DAY_MS), order(60, T - DAY_MS)];
+    /** Two orders, folded into a new profile: its custom traits are complete. */
+    const buyer = foldEvents(newProfile(definitions), ordersOnDays, {
+      ...options,
+      computedTraits: definitions,
+    });
+    /** The same orders, folded into a profile of unknown history: no custom trait values. */
+    const notBackfilled = foldEvents(emptyProfile(), ordersOnDays, {
+      ...options,
+      computedTraits: definitions,
+    });
+    const atLeastTwo = { custom: 'orders_30d', op: 'gte', value: 2 } as const;
+    const checks = (id: string, value: number) =>
+      [
+        { custom: id, op: 'neq', value },
+        { custom: id, op: 'eq', value },
+        { custom: id, op: 'gte', value },
+      ] as const;
+
+    it('is true when the custom trait meets the comparison', () => {
+      expect(meetsCondition(atLeastTwo, buyer, T, definitions)).toBe(true);
+    });
+
+    it('is false when the custom trait does not meet the comparison', () => {
+      const atLeastThree = { ...atLeastTwo, value: 3 };
+      expect(meetsCondition(atLeastThree, buyer, T, definitions)).toBe(false);
+    });
+
+    it('compares a custom sum in currency units', () => {
+      const condition = { custom: 'revenue_total', op: 'eq', value: 100 } as const;
+      expect(meetsCondition(condition, buyer, T, definitions)).toBe(true);
+    });
+
+    it('reads a custom window at now: the count falls as days pass', () => {
+      expect(meetsCondition(atLeastTwo, buyer, T + 28 * DAY_MS, definitions)).toBe(false);
+    });
+
+    it('passes the definitions down through and, or and not', () => {
+      const nested: AudienceCondition = { and: [{ or: [{ not: { not: atLeastTwo } }] }] };
+      expect(meetsCondition(nested, buyer, T, definitions)).toBe(true);
+    });
+
+    it('meets neq but not eq or gte for an id with no definition', () => {
+      expect(checks('orders_7d', 0).map((c) => meetsCondition(c, buyer, T, definitions))).toEqual([
+        true,
+        false,
+        false,
+      ]);
+    });
+
+    it('meets neq but not eq or gte when no definitions are passed', () => {
+      expect(checks('orders_30d', 2).map((c) => meetsCondition(c, buyer, T))).toEqual([
+        true,
+        false,
+        false,
+      ]);
+    });
+
+    it('meets neq but not eq or gte for a profile not backfilled yet', () => {
+      expect(
+        checks('orders_30d', 0).map((c) => meetsCondition(c, notBackfilled, T, definitions)),
+      ).toEqual([true, false, false]);
+    });
+
+    it('meets exists false for a profile not backfilled yet', () => {
+      const missing = { custom: 'orders_30d', op: 'exists', value: false } as const;
+      expect(meetsCondition(missing, notBackfilled, T, definitions)).toBe(true);
+    });
+  });
+
   describe('and, or, not', () => {
     const isPro = { trait: 'plan', op: 'eq', value: 'pro' } as const;
     const isFree = { trait: 'plan', op: 'eq', value: 'free' } as const;
@@ -616,6 +722,12 @@ describe('dependsOnTime', () => {
       true,
     ],
     ['is false for a trait condition', trait, false],
+    ['is true for a custom condition', { custom: 'orders_30d', op: 'gte', value: 2 }, true],
+    [
+      'is true for a custom condition over all time too, its definition unknown here',
+      { and: [trait, { custom: 'revenue_total', op: 'gt', value: 0 }] },
+      true,
+    ],
     [
       'is false for combinations of traits and other computed traits',
       { and: [trait, { or: [{ not: trait }, { computed: 'orderCount', op: 'gte', value: 3 }] }] },

@@ -1,5 +1,10 @@
 import type { JsonValue } from '@tessera/contracts';
-import { computedTraits, countInWindow, type ComputedTraits } from './computed-traits';
+import {
+  computedTraits as builtInTraits,
+  countInWindow,
+  type ComputedTraits,
+} from './computed-traits';
+import { customTraitValue, type ComputedTraitDefinition } from './custom-traits';
 import type { ProfileState } from './profile-state';
 
 export const COMPARISONS = [
@@ -34,6 +39,7 @@ export type ComputedName = (typeof NUMERIC_COMPUTED)[number];
  * - `{ "computed": "orderCount", "op": "gte", "value": 3 }`
  * - `{ "event": "Order Completed", "withinDays": 30, "op": "gte", "value": 3 }`: track calls of
  *   that name on the last `withinDays` UTC days, today included
+ * - `{ "custom": "orders_90d", "op": "gte", "value": 2 }`: a user-defined computed trait
  */
 export type AudienceCondition =
   | { and: AudienceCondition[] }
@@ -41,7 +47,8 @@ export type AudienceCondition =
   | { not: AudienceCondition }
   | { trait: string; op: Comparison; value?: JsonValue }
   | { computed: ComputedName; op: Comparison; value?: JsonValue }
-  | { event: string; withinDays: number; op: Comparison; value: number };
+  | { event: string; withinDays: number; op: Comparison; value: number }
+  | { custom: string; op: Comparison; value?: JsonValue };
 
 /** A rule that cannot be used, and where in it the problem is. */
 export class InvalidAudienceConditionError extends Error {
@@ -73,11 +80,13 @@ export function parseAudienceCondition(
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new InvalidAudienceConditionError(path, 'must be an object');
   const node = input as Record<string, unknown>;
-  const kinds = ['and', 'or', 'not', 'trait', 'computed', 'event'].filter((kind) => kind in node);
+  const kinds = ['and', 'or', 'not', 'trait', 'computed', 'event', 'custom'].filter(
+    (kind) => kind in node,
+  );
   if (kinds.length !== 1)
     throw new InvalidAudienceConditionError(
       path,
-      'must have exactly one of and, or, not, trait, computed, event',
+      'must have exactly one of and, or, not, trait, computed, event, custom',
     );
   const [kind] = kinds;
   if (kind === 'and' || kind === 'or') {
@@ -107,6 +116,12 @@ export function parseAudienceCondition(
     if (typeof node.trait !== 'string' || node.trait === '')
       throw new InvalidAudienceConditionError(`${path}.trait`, 'must be a trait name');
     return { trait: node.trait, op, value };
+  }
+  if (kind === 'custom') {
+    onlyKeys(node, ['custom', 'op', 'value'], path);
+    if (typeof node.custom !== 'string' || node.custom === '')
+      throw new InvalidAudienceConditionError(`${path}.custom`, 'must be a computed trait id');
+    return { custom: node.custom, op, value };
   }
   if (kind === 'computed') {
     onlyKeys(node, ['computed', 'op', 'value'], path);
@@ -147,19 +162,29 @@ export function parseAudienceCondition(
   return { event: node.event, withinDays: days, op, value };
 }
 
-/** Whether a profile meets the rule at `now`. */
+/**
+ * Whether a profile meets the rule at `now`. A computed trait the profile has no value of yet (an
+ * unknown id, or a profile not backfilled yet) meets only `neq` and `exists: false`.
+ */
 export function meetsCondition(
   condition: AudienceCondition,
   profile: ProfileState,
   now: number,
+  computedTraits: readonly ComputedTraitDefinition[] = [],
 ): boolean {
-  if ('and' in condition) return condition.and.every((item) => meetsCondition(item, profile, now));
-  if ('or' in condition) return condition.or.some((item) => meetsCondition(item, profile, now));
-  if ('not' in condition) return !meetsCondition(condition.not, profile, now);
+  const meets = (item: AudienceCondition) => meetsCondition(item, profile, now, computedTraits);
+  if ('and' in condition) return condition.and.every(meets);
+  if ('or' in condition) return condition.or.some(meets);
+  if ('not' in condition) return !meets(condition.not);
+  if ('custom' in condition) {
+    const definition = computedTraits.find((d) => d.id === condition.custom);
+    const value = definition && customTraitValue(profile.custom, definition, now);
+    return compare(value, condition.op, condition.value);
+  }
   if ('trait' in condition)
     return compare(traitValue(profile, condition.trait), condition.op, condition.value);
   if ('computed' in condition)
-    return compare(computedTraits(profile, now)[condition.computed], condition.op, condition.value);
+    return compare(builtInTraits(profile, now)[condition.computed], condition.op, condition.value);
   return compare(
     countInWindow(profile, condition.event, condition.withinDays, now),
     condition.op,
@@ -176,16 +201,26 @@ export function dependsOnTime(condition: AudienceCondition): boolean {
   if ('or' in condition) return condition.or.some(dependsOnTime);
   if ('not' in condition) return dependsOnTime(condition.not);
   if ('event' in condition) return true;
+  // A user-defined trait over a window changes at midnight too; which ones do is known only with
+  // their definitions, so every custom condition counts as time-dependent.
+  if ('custom' in condition) return true;
   return 'computed' in condition && condition.computed === 'daysSinceLastSeen';
 }
 
 function traitValue(profile: ProfileState, name: string): JsonValue | undefined {
-  if (name in profile.traits) return profile.traits[name].value;
+  if (Object.hasOwn(profile.traits, name)) return profile.traits[name].value;
   const [head, ...rest] = name.split('.');
-  let value: JsonValue | undefined = profile.traits[head]?.value;
+  let value: JsonValue | undefined = Object.hasOwn(profile.traits, head)
+    ? profile.traits[head].value
+    : undefined;
   for (const key of rest)
     value =
-      typeof value === 'object' && value !== null && !Array.isArray(value) ? value[key] : undefined;
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.hasOwn(value, key)
+        ? value[key]
+        : undefined;
   return value;
 }
 

@@ -14,7 +14,7 @@ const COMPUTED_OF: Partial<Record<keyof Activity, string[]>> = {
 
 /**
  * What differs between two states of a profile, named as the profile snapshot names it:
- * `identifiers`, `traits.<name>`, `consent`, `device`, `computed.<name>`.
+ * `identifiers`, `traits.<name>`, `consent`, `device`, `computed.<name>`, `customTraits.<id>`.
  */
 export function changedFields(before: ProfileState, after: ProfileState): string[] {
   const changed: string[] = [];
@@ -26,6 +26,8 @@ export function changedFields(before: ProfileState, after: ProfileState): string
   for (const key of unionKeys(before.activity, after.activity))
     if (differ(before.activity[key], after.activity[key]))
       changed.push(...(COMPUTED_OF[key] ?? []).map((name) => `computed.${name}`));
+  for (const id of unionKeys(before.custom, after.custom))
+    if (differ(before.custom[id], after.custom[id])) changed.push(`customTraits.${id}`);
   return [...new Set(changed)];
 }
 

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { foldEvents, mergeProfiles } from './fold-profile';
+import { newProfile } from './custom-traits';
 import type { ProfileEvent } from './profile-event';
 import { options as specOptions } from './profile-event.fixture';
+import type { ComputedTraitDefinition } from './custom-traits';
 import { DAY_MS, emptyProfile, type FoldOptions, type ProfileState } from './profile-state';
 
 /** A retention shorter than the 120 days the events span, so that folding drops old daily counts. */
@@ -39,10 +41,33 @@ const events = fc
   .integer({ min: 1, max: 40 })
   .chain((count) => fc.tuple(...Array.from({ length: count }, (_, n) => anEvent(`m${n}`))));
 
+/** User-defined computed traits: a count over 30 days and an all-time sum of a property. */
+const definitions: ComputedTraitDefinition[] = [
+  {
+    id: 'orders_30d',
+    event: 'Order Completed',
+    property: null,
+    aggregate: 'count',
+    withinDays: 30,
+  },
+  {
+    id: 'revenue_total',
+    event: 'Order Completed',
+    property: 'revenue',
+    aggregate: 'sum',
+    withinDays: null,
+  },
+];
+const customOptions: FoldOptions = { ...options, computedTraits: definitions };
+
 /** The sequential reference: every event folded once, in time order. */
-function reference(all: readonly ProfileEvent[]): ProfileState {
+function reference(
+  all: readonly ProfileEvent[],
+  start: ProfileState = emptyProfile(),
+  foldOptions: FoldOptions = options,
+): ProfileState {
   const inTimeOrder = [...all].sort((a, b) => a.at - b.at || (a.messageId < b.messageId ? -1 : 1));
-  return foldEvents(emptyProfile(), inTimeOrder, options);
+  return foldEvents(start, inTimeOrder, foldOptions);
 }
 
 describe('folding a profile', () => {
@@ -107,6 +132,49 @@ describe('folding a profile', () => {
         );
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('gives the same user-defined computed traits whatever the order of events and merges', () => {
+    fc.assert(
+      fc.property(
+        events.chain((all) =>
+          fc.tuple(
+            fc.constant(all),
+            fc.shuffledSubarray(all, { minLength: all.length }),
+            fc.array(fc.integer({ min: 0, max: 4 }), {
+              minLength: all.length,
+              maxLength: all.length,
+            }),
+            fc.array(fc.nat(), { minLength: 5, maxLength: 5 }),
+          ),
+        ),
+        ([all, shuffled, owners, mergeOrder]) => {
+          // The shuffled events land on five new profiles, which then merge in a random order.
+          const profiles = [0, 1, 2, 3, 4].map((owner) =>
+            foldEvents(
+              newProfile(definitions),
+              shuffled.filter((_, n) => owners[n] === owner),
+              customOptions,
+            ),
+          );
+          for (const pick of mergeOrder) {
+            if (profiles.length === 1) break;
+            const from = pick % profiles.length;
+            const [merged] = profiles.splice(from, 1);
+            const into = pick % profiles.length;
+            profiles[into] = mergeProfiles(merged, profiles[into], customOptions);
+          }
+          const folded = profiles.reduce(
+            (a, b) => mergeProfiles(a, b, customOptions),
+            newProfile(definitions),
+          );
+          const expected = reference(all, newProfile(definitions), customOptions);
+          expect(Object.keys(expected.custom)).toEqual(['orders_30d', 'revenue_total']);
+          expect(folded).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -1,4 +1,4 @@
-import type { ResolvedEvent } from '@tessera/contracts';
+import type { JsonObject, ResolvedEvent } from '@tessera/contracts';
 import type { Identifier } from '@tessera/identity';
 import { foldEvents, mergeProfiles, ORDER_COMPLETED, profileOf, revenueOf } from './fold-profile';
 import { profileEventOf, type ProfileEvent } from './profile-event';
@@ -550,5 +550,24 @@ describe('profileEventOf', () => {
       traits: {},
       properties: {},
     });
+  });
+});
+
+describe('traits named like built-in object properties', () => {
+  it('keeps traits called __proto__, constructor and toString as plain traits', () => {
+    const traits = JSON.parse(
+      '{"__proto__": "p", "constructor": "c", "toString": "t"}',
+    ) as JsonObject;
+    const profile = foldEvents(
+      emptyProfile(),
+      [
+        aProfileEvent({ traits }),
+        aProfileEvent({ traits: { constructor: 'later' }, at: T + HOUR }),
+      ],
+      options,
+    );
+    expect(Object.keys(profile.traits).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(profile.traits['constructor' as string].value).toBe('later');
+    expect(Object.getPrototypeOf(profile.traits)).toBe(Object.prototype);
   });
 });

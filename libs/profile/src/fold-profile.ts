@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '@tessera/contracts';
 import { identifierKey, type Identifier } from '@tessera/identity';
+import { customOf, mergeCustom } from './custom-traits';
 import { normaliseTraits } from './normalise-traits';
 import type { ProfileEvent } from './profile-event';
 import {
@@ -22,11 +23,17 @@ export function profileOf(event: ProfileEvent, options: FoldOptions): ProfileSta
   const profile = emptyProfile();
   profile.identifiers = sortedIdentifiers(event.identifiers);
   const traits = normaliseTraits(event.traits, options);
-  for (const [key, value] of Object.entries(traits))
-    profile.traits[key] = { ...stamp, value, source: event.sourceId };
+  // fromEntries: own keys even for names such as __proto__ or constructor.
+  profile.traits = Object.fromEntries(
+    Object.entries(traits).map(([key, value]) => [
+      key,
+      { ...stamp, value, source: event.sourceId },
+    ]),
+  );
   if (event.consent) profile.consent = { ...stamp, categoryPreferences: event.consent };
   if (event.userAgent) profile.device = deviceOf(event.userAgent, stamp);
   profile.activity = activityOf(event);
+  profile.custom = customOf(event, options.computedTraits ?? []);
   return profile;
 }
 
@@ -46,6 +53,7 @@ export function mergeProfiles(
     consent: latest(a.consent, b.consent),
     device: latest(a.device, b.device),
     activity: mergeActivity(a.activity, b.activity, options),
+    custom: mergeCustom(a.custom, b.custom, firstKeptDay(a, b, options)),
   };
 }
 
@@ -70,6 +78,12 @@ export function revenueOf(properties: JsonObject): number {
     if (typeof product !== 'object' || product === null || Array.isArray(product)) return sum;
     return sum + (numberOf(product.price) ?? 0) * (numberOf(product.quantity) ?? 1);
   }, 0);
+}
+
+/** The first UTC day per-day counts keep: retention days before the last-seen day. */
+function firstKeptDay(a: ProfileState, b: ProfileState, options: FoldOptions): number | null {
+  const lastSeen = maxOf(a.activity.lastSeen, b.activity.lastSeen);
+  return lastSeen === null ? null : dayOf(lastSeen) - options.dailyRetentionDays;
 }
 
 function activityOf(event: ProfileEvent): Activity {
@@ -113,12 +127,12 @@ function recentDays(
   daily: Record<string, Record<string, number>>,
   firstKept: number,
 ): Record<string, Record<string, number>> {
-  const kept: Record<string, Record<string, number>> = {};
+  const kept = new Map<string, Record<string, number>>();
   for (const [name, days] of Object.entries(daily)) {
     const recent = Object.entries(days).filter(([day]) => Number(day) >= firstKept);
-    if (recent.length > 0) kept[name] = Object.fromEntries(recent);
+    if (recent.length > 0) kept.set(name, Object.fromEntries(recent));
   }
-  return kept;
+  return Object.fromEntries(kept);
 }
 
 function mergeRecords<T>(
@@ -126,10 +140,13 @@ function mergeRecords<T>(
   b: Record<string, T>,
   combine: (x: T, y: T) => T,
 ): Record<string, T> {
-  const merged: Record<string, T> = { ...a };
-  for (const [key, value] of Object.entries(b))
-    merged[key] = key in merged ? combine(merged[key], value) : value;
-  return sortedKeys(merged);
+  // A Map, not an object: keys such as __proto__ or constructor are data here.
+  const merged = new Map(Object.entries(a));
+  for (const [key, value] of Object.entries(b)) {
+    const known = merged.get(key);
+    merged.set(key, merged.has(key) ? combine(known as T, value) : value);
+  }
+  return sortedKeys(Object.fromEntries(merged));
 }
 
 /** Keys in code-point order, so equal profiles are equal as JSON text too. */

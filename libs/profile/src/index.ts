@@ -30,3 +30,13 @@ export type {
   ComputedName,
   ConditionLimits,
 } from './audience-condition';
+export {
+  AGGREGATES,
+  bucketKeyOf,
+  customOfHistory,
+  customTraitValue,
+  InvalidComputedTraitError,
+  newProfile,
+  parseComputedTrait,
+} from './custom-traits';
+export type { Aggregate, Bucket, ComputedTraitDefinition, CustomTraitState } from './custom-traits';

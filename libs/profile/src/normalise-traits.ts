@@ -24,14 +24,14 @@ const COUNTRY_TRAITS = new Set(['country']);
  * a trait is information about the person, not a key to match on.
  */
 export function normaliseTraits(traits: JsonObject, rules: TraitRules): JsonObject {
-  const cleaned: JsonObject = {};
-  for (const [key, value] of Object.entries(traits)) {
-    cleaned[key] =
+  return Object.fromEntries(
+    Object.entries(traits).map(([key, value]) => [
+      key,
       key === 'address' && isObject(value)
         ? normaliseTraits(value, rules)
-        : normaliseTrait(key, value, rules);
-  }
-  return cleaned;
+        : normaliseTrait(key, value, rules),
+    ]),
+  );
 }
 
 function normaliseTrait(key: string, value: JsonValue, rules: TraitRules): JsonValue {

@@ -1,5 +1,6 @@
 import type { JsonValue } from '@tessera/contracts';
 import type { Identifier } from '@tessera/identity';
+import type { ComputedTraitDefinition, CustomTraitState } from './custom-traits';
 import type { TraitRules } from './normalise-traits';
 
 /** When a value was said, and by which event: the order of "last write wins". */
@@ -64,9 +65,13 @@ export interface ProfileState {
   consent: Consent | null;
   device: Device | null;
   activity: Activity;
+  /** Buckets of the user-defined computed traits (see custom-traits.ts). */
+  custom: CustomTraitState;
 }
 
 export interface FoldOptions extends TraitRules {
+  /** The user-defined computed traits events are folded into. */
+  computedTraits?: readonly ComputedTraitDefinition[];
   /** How many days of per-day event counts a profile keeps. */
   dailyRetentionDays: number;
 }
@@ -91,6 +96,7 @@ export function emptyProfile(): ProfileState {
       lastOrderAt: null,
       daily: {},
     },
+    custom: {},
   };
 }
 
