@@ -129,6 +129,7 @@ export const SAMPLE_RECORDS: { [N in SchemaName]: SchemaTypes[N] } = {
       averageOrderValue: 42.5,
       lastOrderAt: 1_700_000_000_000,
     },
+    customTraits: { orders_30d: 2, last_sku: 'A-1' },
     consent: {
       categoryPreferences: { advertising: false, analytics: true },
       at: 1_700_000_000_000,

@@ -10,7 +10,7 @@ export interface AudienceMembership {
   profileId: string;
   /** Whether the profile now meets the audience's condition (entered) or no longer does (exited). */
   change: MembershipChange;
-  /** condition (an event, or time passing, changed the answer), definition (the audience was created, changed or deleted), or merged (the profile was merged into another; the survivor is evaluated on its own). */
+  /** condition (an event, or time passing, changed the answer), definition (an audience or computed trait was created, changed or deleted, and the profiles were evaluated again), or merged (the profile was merged into another; the survivor is evaluated on its own). */
   reason: string;
   /** The profile's version after the change (see ProfileSnapshot.version). */
   profileVersion: number;
@@ -136,18 +136,20 @@ export interface ProfileKey {
   profileId: string;
 }
 
-/** The whole current state of one unified profile, written by enrichment on every change. Keyed by ProfileKey on a compacted topic: the latest record of a key is the profile as it is now; a tombstone (null value) means the profile was merged into another or deleted. */
+/** The whole current state of one unified profile, written by enrichment on every change. Keyed by ProfileKey on a compacted topic: the latest record of a key is the profile as it is now; a tombstone (null value) means the profile was merged into another. */
 export interface ProfileSnapshot {
   /** Tessera's id of the profile (the identity graph's profile id). */
   profileId: string;
   /** Grows by one with every stored change of this profile; a reader keeps the highest it has seen. */
   version: number;
-  /** Every identifier the profile's events carried, sorted by type then value. */
+  /** Every identifier the profile's events carried that the identity graph linked to it, sorted by the text type:value. */
   identifiers: Identifier[];
   /** Trait name -> { value, at, source, messageId }: the value the latest event (by event time) said, with when, the source and the event that said it. Common traits are normalised (email, phone E.164, names trimmed, country ISO 3166-1 alpha-2). */
   traits: JsonObject;
   /** Counters and totals over every event of the profile. */
   computed: ComputedTraits;
+  /** User-defined computed traits (created through the enrichment admin API): id -> value, as of updatedAt. A trait a profile is not backfilled with yet is absent. */
+  customTraits: JsonObject;
   /** null until an event carries consent preferences. */
   consent: Consent | null;
   /** null until an event carries a user agent. */
@@ -156,7 +158,7 @@ export interface ProfileSnapshot {
   audiences: string[];
   /** Profiles merged into this one (their records on this topic are tombstones). */
   mergedFrom: string[];
-  /** What this change altered: identifiers, traits.<name>, consent, device, activity.<name>, mergedFrom. */
+  /** What this change altered: identifiers, traits.<name>, consent, device, computed.<name>, customTraits.<id>, audiences, mergedFrom. */
   changed: string[];
   /** When enrichment stored this version. */
   updatedAt: number;
