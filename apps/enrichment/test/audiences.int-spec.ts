@@ -3,50 +3,17 @@ import { DAY_MS } from '@tessera/profile';
 import { eventually } from '@tessera/testing';
 import { AudienceEvaluation } from '../src/audiences/audience-evaluation';
 import { EnrichmentHarness } from './enrichment-harness';
+import { aResolvedOrder } from './resolved-event';
 
 jest.setTimeout(180_000);
 
 const NOW = Date.now();
-let sequence = 0;
-
-/** A resolved track or identify call of one profile, `daysAgo` days before now. */
-function call(
-  profileId: string,
-  daysAgo: number,
-  fields: Partial<ResolvedEvent> = {},
-): { kind: 'event'; event: ResolvedEvent } {
-  const at = NOW - daysAgo * DAY_MS;
-  sequence += 1;
-  return {
-    kind: 'event',
-    event: {
-      messageId: `aud-${profileId}-${sequence}`,
-      type: 'track',
-      userId: `user-${profileId}`,
-      anonymousId: null,
-      event: 'Order Completed',
-      name: null,
-      groupId: null,
-      previousId: null,
-      properties: { revenue: 10 },
-      traits: null,
-      context: { traits: { country: 'Germany' } },
-      integrations: null,
-      timestamp: at,
-      sentAt: at,
-      receivedAt: at,
-      originalTimestamp: at,
-      sourceId: 'web',
-      violations: [],
-      profileId,
-      identifiers: [{ type: 'user_id', value: `user-${profileId}` }],
-      unlinked: [],
-      dropped: [],
-      resolvedAt: at,
-      ...fields,
-    },
-  };
-}
+/** An order (or, with `fields`, another call) of one profile, `daysAgo` days before now, from Germany. */
+const call = (profileId: string, daysAgo: number, fields: Partial<ResolvedEvent> = {}) =>
+  aResolvedOrder(profileId, NOW - daysAgo * DAY_MS, {
+    context: { traits: { country: 'Germany' } },
+    ...fields,
+  });
 
 const BUYERS = {
   id: 'de-buyers',

@@ -270,6 +270,7 @@ describe('the Profile API', () => {
         identifiers: EXPECTED_IDENTIFIERS,
         traits: EXPECTED_TRAITS,
         computed: { ...EXPECTED_COMPUTED, daysSinceLastSeen: expect.any(Number) as unknown },
+        customTraits: {},
         consent: EXPECTED_CONSENT,
         device: EXPECTED_DEVICE,
         mergedFrom: [MERGED_AWAY],
@@ -402,6 +403,7 @@ describe('the Profile API', () => {
         requestedId: SURVIVOR,
         traits: EXPECTED_TRAITS,
         computed: { ...EXPECTED_COMPUTED, daysSinceLastSeen: expect.any(Number) as unknown },
+        customTraits: {},
       });
       expect(allowed).toContain((result.body.computed as JsonObject).daysSinceLastSeen);
     });

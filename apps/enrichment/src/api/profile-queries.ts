@@ -10,7 +10,8 @@ import {
 import { computedTraits, type ComputedTraits, type ProfileState } from '@tessera/profile';
 import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
 import type { EnrichmentConfig } from '../config/enrichment.config';
-import { deviceOf, traitsObject } from '../profiles/profile-snapshot';
+import { ProfileDefinitions } from '../audiences/profile-definitions';
+import { customTraitsOf, deviceOf, traitsObject } from '../profiles/profile-snapshot';
 import { ProfileStoreRepository } from '../profiles/profile-store.repository';
 import type { ProfileDocument } from '../profiles/profile-store.schema';
 import { isLive, stateOf } from '../profiles/stored-profile';
@@ -31,6 +32,8 @@ export interface ProfileView {
   identifiers: { type: string; value: string }[];
   traits: JsonObject;
   computed: ComputedTraits;
+  /** User-defined computed traits, now. */
+  customTraits: JsonObject;
   consent: { categoryPreferences: Record<string, boolean>; at: string } | null;
   device: (Omit<NonNullable<ProfileSnapshot['device']>, 'at'> & { at: string }) | null;
   mergedFrom: string[];
@@ -62,6 +65,7 @@ export class ProfileQueries {
 
   constructor(
     private readonly store: ProfileStoreRepository,
+    private readonly definitions: ProfileDefinitions,
     @Inject(ENRICHMENT_CONFIG) config: EnrichmentConfig,
   ) {
     this.rules = identityRules({ defaultRegion: config.fold.defaultRegion });
@@ -69,7 +73,7 @@ export class ProfileQueries {
 
   async profile(id: string): Promise<ProfileView | null> {
     const doc = await this.live(id);
-    return doc && viewOf(doc, id);
+    return doc && this.viewOf(doc, id);
   }
 
   /** `email:ana@example.com`: the value is normalised as the identity service does. */
@@ -86,7 +90,7 @@ export class ProfileQueries {
     if (!link) return null;
     // No profile id was asked for: the answer names the live profile only.
     const doc = await this.live(link.profileId);
-    return doc && viewOf(doc, doc._id);
+    return doc && this.viewOf(doc, doc._id);
   }
 
   async timeline(id: string, limitText?: string, cursor?: string): Promise<TimelineView | null> {
@@ -111,6 +115,26 @@ export class ProfileQueries {
     };
   }
 
+  private viewOf(doc: ProfileDocument, requestedId: string): ProfileView {
+    const state = stateOf(doc);
+    return {
+      profileId: doc._id,
+      requestedId,
+      version: doc.version,
+      identifiers: state.identifiers,
+      traits: traitsObject(state),
+      computed: computedTraits(state, Date.now()),
+      customTraits: customTraitsOf(state, this.definitions.computedTraits(), Date.now()),
+      consent: state.consent && {
+        categoryPreferences: state.consent.categoryPreferences,
+        at: new Date(state.consent.at).toISOString(),
+      },
+      device: deviceView(state),
+      mergedFrom: doc.absorbed,
+      updatedAt: new Date(doc.updatedAt).toISOString(),
+    };
+  }
+
   /** The live profile `id` is or was merged into; null when there is none. */
   private async live(id: string): Promise<ProfileDocument | null> {
     let at = id;
@@ -122,25 +146,6 @@ export class ProfileQueries {
     }
     return null;
   }
-}
-
-function viewOf(doc: ProfileDocument, requestedId: string): ProfileView {
-  const state = stateOf(doc);
-  return {
-    profileId: doc._id,
-    requestedId,
-    version: doc.version,
-    identifiers: state.identifiers,
-    traits: traitsObject(state),
-    computed: computedTraits(state, Date.now()),
-    consent: state.consent && {
-      categoryPreferences: state.consent.categoryPreferences,
-      at: new Date(state.consent.at).toISOString(),
-    },
-    device: deviceView(state),
-    mergedFrom: doc.absorbed,
-    updatedAt: new Date(doc.updatedAt).toISOString(),
-  };
 }
 
 function deviceView(state: ProfileState): ProfileView['device'] {

@@ -42,6 +42,7 @@ export class ProfilesController {
       requestedId: profile.requestedId,
       traits: profile.traits,
       computed: profile.computed,
+      customTraits: profile.customTraits,
     };
   }
 

@@ -10,7 +10,7 @@ import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
 import type { EnrichmentConfig } from '../config/enrichment.config';
 import { ProfileStoreRepository } from '../profiles/profile-store.repository';
 import type { AudienceDocument } from '../profiles/profile-store.schema';
-import { AudienceDefinitions } from './audience-definitions';
+import { ProfileDefinitions } from './profile-definitions';
 import { AudienceRepository } from './audience.repository';
 
 /** A request the audiences API refuses, with the field at fault. */
@@ -48,7 +48,7 @@ const MAX_PAGE = 500;
 export class AudiencesService {
   constructor(
     private readonly repository: AudienceRepository,
-    private readonly definitions: AudienceDefinitions,
+    private readonly definitions: ProfileDefinitions,
     private readonly store: ProfileStoreRepository,
     @Inject(ENRICHMENT_CONFIG) private readonly config: EnrichmentConfig,
   ) {}

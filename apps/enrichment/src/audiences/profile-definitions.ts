@@ -5,10 +5,21 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { meetsCondition, type AudienceCondition, type ProfileState } from '@tessera/profile';
+import {
+  meetsCondition,
+  type Aggregate,
+  type AudienceCondition,
+  type ComputedTraitDefinition,
+  type FoldOptions,
+  type ProfileState,
+} from '@tessera/profile';
 import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
 import type { EnrichmentConfig } from '../config/enrichment.config';
-import type { AudienceChange, AudienceDocument } from '../profiles/profile-store.schema';
+import type {
+  AudienceChange,
+  AudienceDocument,
+  ComputedTraitDocument,
+} from '../profiles/profile-store.schema';
 import { AudienceRepository } from './audience.repository';
 
 export interface Audience {
@@ -24,15 +35,16 @@ export interface Membership {
 }
 
 /**
- * The audience definitions this replica evaluates profiles against, re-read every
+ * The audience and computed trait definitions this replica folds and evaluates profiles with, re-read every
  * AUDIENCE_REFRESH_MS (and at once after a change made through this replica). A definition another
  * replica changed reaches profile writes here within that time; the evaluation that follows every
  * change starts only after it, so no profile is left out.
  */
 @Injectable()
-export class AudienceDefinitions implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(AudienceDefinitions.name);
+export class ProfileDefinitions implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ProfileDefinitions.name);
   private audiences: readonly Audience[] = [];
+  private traits: readonly ComputedTraitDefinition[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -57,11 +69,25 @@ export class AudienceDefinitions implements OnModuleInit, OnApplicationShutdown 
   }
 
   async refresh(): Promise<void> {
-    this.audiences = (await this.repository.list()).map(audienceOf);
+    const [audiences, traits] = await Promise.all([
+      this.repository.list(),
+      this.repository.listComputedTraits(),
+    ]);
+    this.audiences = audiences.map(audienceOf);
+    this.traits = traits.map(computedTraitOf);
   }
 
   current(): readonly Audience[] {
     return this.audiences;
+  }
+
+  computedTraits(): readonly ComputedTraitDefinition[] {
+    return this.traits;
+  }
+
+  /** How events fold with the computed traits known now. */
+  foldOptions(): FoldOptions {
+    return { ...this.config.fold, computedTraits: this.traits };
   }
 
   /** The audiences a profile meets at `now`, and the entered / exited changes since `previous`. */
@@ -72,7 +98,7 @@ export class AudienceDefinitions implements OnModuleInit, OnApplicationShutdown 
     reason: string,
   ): Membership {
     const audiences = this.audiences
-      .filter((audience) => meetsCondition(audience.condition, state, now))
+      .filter((audience) => meetsCondition(audience.condition, state, now, this.traits))
       .map((audience) => audience.id)
       .sort();
     const known = new Set(this.audiences.map((audience) => audience.id));
@@ -91,6 +117,18 @@ export class AudienceDefinitions implements OnModuleInit, OnApplicationShutdown 
     ];
     return { audiences, changes };
   }
+}
+
+export function computedTraitOf(doc: ComputedTraitDocument): ComputedTraitDefinition {
+  return {
+    id: doc._id,
+    // Each version of a definition its own buckets: one deleted and defined again starts afresh.
+    key: `${doc._id}@${doc.revision}`,
+    event: doc.event,
+    property: doc.property,
+    aggregate: doc.aggregate as Aggregate,
+    withinDays: doc.withinDays,
+  };
 }
 
 export function audienceOf(doc: AudienceDocument): Audience {

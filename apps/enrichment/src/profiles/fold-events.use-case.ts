@@ -1,11 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { ResolvedEvent } from '@tessera/contracts';
 import { identifierKey } from '@tessera/identity';
 import { TransientError } from '@tessera/platform-kafka';
-import { changedFields, foldEvents, profileEventOf } from '@tessera/profile';
-import { AudienceDefinitions } from '../audiences/audience-definitions';
-import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
-import type { EnrichmentConfig } from '../config/enrichment.config';
+import { changedFields, foldEvents, newProfile, profileEventOf } from '@tessera/profile';
+import { ProfileDefinitions } from '../audiences/profile-definitions';
 import { MAX_ATTEMPTS, ProfileGraph } from './profile-graph';
 import { ProfilePublisher } from './profile-publisher';
 import { ProfileStoreRepository, type ProfileWrite } from './profile-store.repository';
@@ -39,8 +37,7 @@ export class FoldEventsUseCase {
     private readonly store: ProfileStoreRepository,
     private readonly graph: ProfileGraph,
     private readonly publisher: ProfilePublisher,
-    private readonly audiences: AudienceDefinitions,
-    @Inject(ENRICHMENT_CONFIG) private readonly config: EnrichmentConfig,
+    private readonly definitions: ProfileDefinitions,
   ) {}
 
   async fold(batch: ResolvedEvent[]): Promise<void> {
@@ -120,11 +117,13 @@ export class FoldEventsUseCase {
     carried: string[],
     now: number,
   ): { write: ProfileWrite; newIdentifiers: IdentifierDocument[] } {
-    const before = stateOf(group.doc);
-    const after = foldEvents(before, fresh.map(profileEventOf), this.config.fold);
+    const before = group.doc ? stateOf(group.doc) : newProfile(this.definitions.computedTraits());
+    const after = foldEvents(before, fresh.map(profileEventOf), this.definitions.foldOptions());
     const previous = group.doc?.audiences ?? [];
-    const membership = this.audiences.membership(after, now, previous, 'condition');
-    const known = new Set(before.identifiers.map(identifierKey));
+    const membership = this.definitions.membership(after, now, previous, 'condition');
+    // The writer of carried events may have stopped before its links and its audience changes
+    // went out: this write makes them again.
+    const known = new Set(carried.length > 0 ? [] : before.identifiers.map(identifierKey));
     const newIdentifiers = after.identifiers
       .map(identifierKey)
       .filter((key) => !known.has(key))
@@ -144,7 +143,10 @@ export class FoldEventsUseCase {
           ...(membership.changes.length > 0 ? ['audiences'] : []),
         ],
         audiences: membership.audiences,
-        audienceChanges: membership.changes,
+        audienceChanges: [
+          ...(carried.length > 0 ? (group.doc?.audienceChanges ?? []) : []),
+          ...membership.changes,
+        ],
         updatedAt: now,
       },
     };

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { IdentityMerge } from '@tessera/contracts';
 import { TransientError } from '@tessera/platform-kafka';
-import { emptyProfile } from '@tessera/profile';
+import { newProfile } from '@tessera/profile';
+import { ProfileDefinitions } from '../audiences/profile-definitions';
 import { MAX_ATTEMPTS, ProfileGraph } from './profile-graph';
 import { ProfilePublisher } from './profile-publisher';
 import { ProfileStoreRepository } from './profile-store.repository';
@@ -18,6 +19,7 @@ export class MergeProfilesUseCase {
     private readonly store: ProfileStoreRepository,
     private readonly graph: ProfileGraph,
     private readonly publisher: ProfilePublisher,
+    private readonly definitions: ProfileDefinitions,
   ) {}
 
   async merge(merge: IdentityMerge): Promise<void> {
@@ -40,7 +42,7 @@ export class MergeProfilesUseCase {
                 doc: {
                   _id: merge.from,
                   version: 1,
-                  state: JSON.stringify(emptyProfile()),
+                  state: JSON.stringify(newProfile(this.definitions.computedTraits())),
                   absorbed: [],
                   inflight: [],
                   mergingInto: merge.into,

@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { TransientError } from '@tessera/platform-kafka';
-import { changedFields, emptyProfile, mergeProfiles } from '@tessera/profile';
-import { AudienceDefinitions } from '../audiences/audience-definitions';
-import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
-import type { EnrichmentConfig } from '../config/enrichment.config';
+import { changedFields, emptyProfile, mergeProfiles, newProfile } from '@tessera/profile';
+import { ProfileDefinitions } from '../audiences/profile-definitions';
 import { ProfilePublisher } from './profile-publisher';
 import { ProfileStoreRepository } from './profile-store.repository';
 import type { ProfileDocument } from './profile-store.schema';
@@ -23,8 +21,7 @@ export class ProfileGraph {
   constructor(
     private readonly store: ProfileStoreRepository,
     private readonly publisher: ProfilePublisher,
-    private readonly audiences: AudienceDefinitions,
-    @Inject(ENRICHMENT_CONFIG) private readonly config: EnrichmentConfig,
+    private readonly definitions: ProfileDefinitions,
   ) {}
 
   /**
@@ -96,10 +93,10 @@ export class ProfileGraph {
     frozen: ProfileDocument,
     into: string,
   ): ProfileDocument {
-    const before = stateOf(survivor);
-    const after = mergeProfiles(before, stateOf(frozen), this.config.fold);
+    const before = survivor ? stateOf(survivor) : newProfile(this.definitions.computedTraits());
+    const after = mergeProfiles(before, stateOf(frozen), this.definitions.foldOptions());
     const now = Date.now();
-    const membership = this.audiences.membership(
+    const membership = this.definitions.membership(
       after,
       now,
       survivor?.audiences ?? [],
@@ -120,7 +117,12 @@ export class ProfileGraph {
         ...(membership.changes.length > 0 ? ['audiences'] : []),
       ],
       audiences: membership.audiences,
-      audienceChanges: membership.changes,
+      // The survivor's last writer may not have published its changes (its events may still be
+      // waiting for the timeline): send them again rather than lose them.
+      audienceChanges: [
+        ...((survivor?.inflight.length ?? 0) > 0 ? (survivor?.audienceChanges ?? []) : []),
+        ...membership.changes,
+      ],
       updatedAt: now,
     };
   }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AvroCodec, TOPICS, TopicNames } from '@tessera/contracts';
 import { KafkaPublisher, type OutboundRecord } from '@tessera/platform-kafka';
+import { ProfileDefinitions } from '../audiences/profile-definitions';
 import { profileSnapshotOf } from './profile-snapshot';
 import { ProfileStoreRepository } from './profile-store.repository';
 import type { ProfileDocument } from './profile-store.schema';
@@ -25,6 +26,7 @@ export class ProfilePublisher {
     private readonly codec: AvroCodec,
     private readonly topics: TopicNames,
     private readonly store: ProfileStoreRepository,
+    private readonly definitions: ProfileDefinitions,
   ) {}
 
   /** Snapshots of live profiles and tombstones of merged-away ones, each with its audience changes. */
@@ -61,7 +63,10 @@ export class ProfilePublisher {
       ...mergedAway.map((doc) => ({ key: this.key(doc._id), value: null })),
       ...profiles.map((doc) => ({
         key: this.key(doc._id),
-        value: this.codec.encode('ProfileSnapshot', profileSnapshotOf(doc)),
+        value: this.codec.encode(
+          'ProfileSnapshot',
+          profileSnapshotOf(doc, this.definitions.computedTraits()),
+        ),
       })),
     ];
     await this.publisher.publish({

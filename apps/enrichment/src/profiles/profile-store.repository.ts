@@ -167,6 +167,11 @@ export class ProfileStoreRepository {
     return this.identifiers.findOne({ _id: key });
   }
 
+  /** Every timeline entry of these profiles: a profile's history, to backfill a computed trait. */
+  timelineOf(profileIds: string[]): Promise<TimelineDocument[]> {
+    return this.timeline.find({ profileId: { $in: profileIds } }).toArray();
+  }
+
   /** A page of the events of these profiles, newest first, after `after` when given. */
   async timelinePage(
     profileIds: string[],

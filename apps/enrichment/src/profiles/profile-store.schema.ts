@@ -5,6 +5,7 @@ export const TIMELINE_MODEL = 'TimelineEvent';
 export const IDENTIFIER_MODEL = 'IdentifierLookup';
 export const AUDIENCE_MODEL = 'Audience';
 export const EVALUATION_MODEL = 'AudienceEvaluation';
+export const COMPUTED_TRAIT_MODEL = 'ComputedTrait';
 
 /**
  * One profile. A live profile has `state`; one being merged away is frozen (`mergingInto`, no
@@ -65,7 +66,7 @@ export interface IdentifierDocument {
   profileId: string;
 }
 
-// Reads and writes by `_id` (single documents, `$in` batches) need no other index.
+// Reads and writes are by `_id` (single documents, `$in` batches), except the members page.
 export const ProfileSchema = new Schema<ProfileDocument>(
   {
     _id: String,
@@ -82,6 +83,8 @@ export const ProfileSchema = new Schema<ProfileDocument>(
   },
   { collection: 'profiles', versionKey: false },
 );
+// Serves the members page of an audience (MongoDB; FerretDB v1 scans, see docs/profiles.md).
+ProfileSchema.index({ audiences: 1, _id: 1 });
 
 export const TimelineSchema = new Schema<TimelineDocument>(
   {
@@ -131,6 +134,8 @@ export interface EvaluationDocument {
   evaluatedDay: number;
   /** When a definition last changed: replicas pick it up before the evaluation starts. */
   changedAt: number;
+  /** Since when runs end with profiles waiting for their timeline; null when the last run finished. */
+  waitingSince: number | null;
   lease: { owner: string; until: number } | null;
 }
 
@@ -155,7 +160,33 @@ export const EvaluationSchema = new Schema<EvaluationDocument>(
     evaluatedRevision: Number,
     evaluatedDay: Number,
     changedAt: Number,
+    waitingSince: { type: Number, default: null },
     lease: { type: Object, default: null },
   },
   { collection: 'audience_evaluation', versionKey: false },
+);
+
+/** A user-defined computed trait, as created through the admin API (`_id` is its id). */
+export interface ComputedTraitDocument {
+  _id: string;
+  event: string;
+  property: string | null;
+  aggregate: string;
+  withinDays: number | null;
+  /** The evaluation revision its creation made; every profile is backfilled once that one ran. */
+  revision: number;
+  createdAt: number;
+}
+
+export const ComputedTraitSchema = new Schema<ComputedTraitDocument>(
+  {
+    _id: String,
+    event: String,
+    property: { type: String, default: null },
+    aggregate: String,
+    withinDays: { type: Number, default: null },
+    revision: Number,
+    createdAt: Number,
+  },
+  { collection: 'computed_traits', versionKey: false },
 );

@@ -2,10 +2,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ADMIN_TOKEN, AdminTokenGuard } from '@tessera/platform-service';
 import { ProfileQueries } from '../api/profile-queries';
-import { AudienceDefinitions } from '../audiences/audience-definitions';
+import { ProfileDefinitions } from '../audiences/profile-definitions';
 import { AudienceEvaluation } from '../audiences/audience-evaluation';
 import { AudienceRepository } from '../audiences/audience.repository';
 import { AudiencesController } from '../audiences/audiences.controller';
+import { ComputedTraitsController } from '../audiences/computed-traits.controller';
 import { AudiencesService } from '../audiences/audiences.service';
 import { ProfilesController } from '../api/profiles.controller';
 import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
@@ -19,6 +20,8 @@ import { ProfileStoreRepository } from './profile-store.repository';
 import {
   AUDIENCE_MODEL,
   AudienceSchema,
+  COMPUTED_TRAIT_MODEL,
+  ComputedTraitSchema,
   EVALUATION_MODEL,
   EvaluationSchema,
   IDENTIFIER_MODEL,
@@ -46,6 +49,7 @@ export class ProfilesModule {
           { name: IDENTIFIER_MODEL, schema: IdentifierSchema },
           { name: AUDIENCE_MODEL, schema: AudienceSchema },
           { name: EVALUATION_MODEL, schema: EvaluationSchema },
+          { name: COMPUTED_TRAIT_MODEL, schema: ComputedTraitSchema },
         ]),
       ],
       controllers: [
@@ -53,6 +57,7 @@ export class ProfilesModule {
         IdentityMergesConsumer,
         ProfilesController,
         AudiencesController,
+        ComputedTraitsController,
       ],
       providers: [
         { provide: ENRICHMENT_CONFIG, useValue: config },
@@ -65,7 +70,7 @@ export class ProfilesModule {
         MergeProfilesUseCase,
         ProfileQueries,
         AudienceRepository,
-        AudienceDefinitions,
+        ProfileDefinitions,
         AudienceEvaluation,
         AudiencesService,
       ],
