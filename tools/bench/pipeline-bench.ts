@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const latency = await withRun('latency', async (_infra, suffix, database) => {
     const pipeline = await startPipeline(kafka, suffix, database);
     try {
-      return await measureLatency(pipeline, rate);
+      return await measureLatency(kafka, suffix, pipeline, rate);
     } finally {
       await stopPipeline(pipeline);
     }
@@ -231,35 +231,83 @@ async function post(pipeline: Pipeline, batch: object[]): Promise<void> {
 }
 
 /** Each event its own new customer; latency from sending it to the first profile record holding it. */
+/**
+ * Each event its own new customer; latency from sending it to the first profile record holding
+ * it, and where it went: the HTTP answer, the resolved topic (identity), the profiles topic.
+ */
 async function measureLatency(
+  kafka: Kafka,
+  suffix: string,
   pipeline: Pipeline,
   rate: number,
-): Promise<{ offered: number; folded: number; latencyMs: Percentiles }> {
+): Promise<{
+  offered: number;
+  folded: number;
+  latencyMs: Percentiles;
+  stagesMs: { httpAccepted: Percentiles; resolved: Percentiles; enriched: Percentiles };
+}> {
   const perTick = Math.max(1, Math.round(rate / 10));
   const sentAt = new Map<string, number>();
-  const ticks = LATENCY_SECONDS * 10;
-  for (let tick = 0; tick < ticks; tick++) {
-    const began = performance.now();
-    const calls = identityStream(tick + 7, perTick, `${runId}-lat-${tick}`).map((event, n) => {
-      const userId = `lat-${runId}-${tick}-${n}`;
-      sentAt.set(userId, performance.now());
-      return segmentCall({ ...event, userId });
-    });
-    await post(pipeline, calls);
-    await new Promise((resolve) =>
-      setTimeout(resolve, Math.max(0, 100 - (performance.now() - began))),
-    );
-  }
-  await waitFor(
-    () => [...sentAt.keys()].every((user) => pipeline.profiles.firstSeen.has(user)),
-    120_000,
-    'every latency event folded',
-  ).catch(() => undefined);
-  const latencies = [...sentAt].flatMap(([user, sent]) => {
-    const seen = pipeline.profiles.firstSeen.get(user);
-    return seen === undefined ? [] : [seen - sent];
+  const acceptedAt = new Map<string, number>();
+  const resolvedAt = new Map<string, number>();
+  const resolved = kafka.consumer({
+    groupId: `bench-resolved-${randomUUID()}`,
+    maxWaitTimeInMs: 20,
   });
-  return { offered: sentAt.size, folded: latencies.length, latencyMs: percentiles(latencies) };
+  await resolved.connect();
+  await resolved.subscribe({
+    topic: new TopicNames(suffix).resolve(TOPICS.resolvedEvents),
+    fromBeginning: true,
+  });
+  await resolved.run({
+    eachMessage: ({ message }) => {
+      const { userId } = codec.decodeAs('ResolvedEvent', message.value!);
+      if (userId && !resolvedAt.has(userId)) resolvedAt.set(userId, performance.now());
+      return Promise.resolve();
+    },
+  });
+  const ticks = LATENCY_SECONDS * 10;
+  try {
+    for (let tick = 0; tick < ticks; tick++) {
+      const began = performance.now();
+      const users: string[] = [];
+      const calls = identityStream(tick + 7, perTick, `${runId}-lat-${tick}`).map((event, n) => {
+        const userId = `lat-${runId}-${tick}-${n}`;
+        users.push(userId);
+        sentAt.set(userId, performance.now());
+        return segmentCall({ ...event, userId });
+      });
+      await post(pipeline, calls);
+      const accepted = performance.now();
+      for (const user of users) acceptedAt.set(user, accepted);
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, 100 - (performance.now() - began))),
+      );
+    }
+    await waitFor(
+      () => [...sentAt.keys()].every((user) => pipeline.profiles.firstSeen.has(user)),
+      120_000,
+      'every latency event folded',
+    ).catch(() => undefined);
+  } finally {
+    await resolved.disconnect();
+  }
+  const since = (from: Map<string, number>, to: Map<string, number>) =>
+    [...from].flatMap(([user, start]) => {
+      const end = to.get(user);
+      return end === undefined ? [] : [end - start];
+    });
+  const latencies = since(sentAt, pipeline.profiles.firstSeen);
+  return {
+    offered: sentAt.size,
+    folded: latencies.length,
+    latencyMs: percentiles(latencies),
+    stagesMs: {
+      httpAccepted: percentiles(since(sentAt, acceptedAt)),
+      resolved: percentiles(since(acceptedAt, resolvedAt)),
+      enriched: percentiles(since(resolvedAt, pipeline.profiles.firstSeen)),
+    },
+  };
 }
 
 /** The Segment call an accepted event came from. */
