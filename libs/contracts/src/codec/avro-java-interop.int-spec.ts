@@ -150,8 +150,11 @@ describe('Apache Avro Java and the codec', () => {
     const output = path.join(workDir, `${name}-bytes.bin`);
     writeFileSync(json, parseContractSchema(SCHEMAS[name]).toString(value));
     java('encode', schemaFile(name), json, output);
-    expect(readFileSync(output).toString('hex')).toBe(
-      codec.encode(name, value as SchemaTypes[typeof name]).toString('hex'),
-    );
+    const javaBytes = readFileSync(output);
+    // Avro leaves the order of a map's entries open and Java's maps keep none, so the codec
+    // writes the value as Java read it (its map order), and the bytes must be the same.
+    const asJavaOrdered = codec.decodeAs(name, javaBytes);
+    expect(asJavaOrdered).toEqual(value);
+    expect(codec.encode(name, asJavaOrdered).toString('hex')).toBe(javaBytes.toString('hex'));
   });
 });
