@@ -156,6 +156,25 @@ describe('audiences', () => {
     expect(harness.latest.get('p_buyer')?.audiences).toEqual(['de-buyers', 'ordered']);
   });
 
+  it('re-evaluates time-window audiences once when a new UTC day begins', async () => {
+    const evaluation = harness.replicas[0].app.get(AudienceEvaluation);
+    const later = NOW + 45 * DAY_MS;
+    await eventually(
+      () => changesOf('p_buyer', 'de-buyers').at(-1)?.startsWith('entered:') === true,
+      30_000,
+      'the buyer is in before the day turns',
+    );
+    // Due: a new day and an audience with an event window; then done for that day.
+    expect(await evaluation.runIfDue(later)).toBe(true);
+    expect(await evaluation.runIfDue(later)).toBe(false);
+    await eventually(
+      () => changesOf('p_buyer', 'de-buyers').at(-1) === 'exited:condition',
+      30_000,
+      'the buyer left as its orders aged out of the window',
+    );
+    expect(harness.latest.get('p_buyer')?.audiences).toEqual(['ordered']);
+  });
+
   it('refuses a condition it cannot use, naming where the problem is', async () => {
     const answer = await harness.request('POST', '/v1/audiences', {
       name: 'bad',
