@@ -25,6 +25,8 @@ export class EnrichmentHarness {
   /** The profiles topic as read from the start: key -> latest value (null for a tombstone). */
   readonly latest = new Map<string, ProfileSnapshot | null>();
   readonly records: { profileId: string; value: ProfileSnapshot | null }[] = [];
+  /** The headers of each key's latest tombstone (why it went, and where). */
+  readonly tombstoneHeaders = new Map<string, Record<string, string>>();
   readonly deadLetters: DeadLetter[] = [];
   readonly memberships: AudienceMembership[] = [];
   readonly replicas: RunningService[] = [];
@@ -53,8 +55,9 @@ export class EnrichmentHarness {
     const harness = new EnrichmentHarness(run, config);
     for (let n = 0; n < replicas; n++) await harness.startReplica();
     await harness.producer.connect();
-    await harness.follow(run.topics.resolve(TOPICS.profiles), (key, value) => {
+    await harness.follow(run.topics.resolve(TOPICS.profiles), (key, value, headers) => {
       const { profileId } = harness.codec.decodeAs('ProfileKey', key);
+      if (!value) harness.tombstoneHeaders.set(profileId, headers);
       const snapshot = value && harness.codec.decodeAs('ProfileSnapshot', value);
       harness.records.push({ profileId, value: snapshot });
       harness.latest.set(profileId, snapshot);
@@ -160,7 +163,7 @@ export class EnrichmentHarness {
 
   private async follow(
     topic: string,
-    onRecord: (key: Buffer, value: Buffer | null) => void,
+    onRecord: (key: Buffer, value: Buffer | null, headers: Record<string, string>) => void,
   ): Promise<void> {
     const reader = this.run.kafka.consumer({ groupId: `reader-${randomUUID()}` });
     this.readers.push(reader);
@@ -168,7 +171,10 @@ export class EnrichmentHarness {
     await reader.subscribe({ topic, fromBeginning: true });
     await reader.run({
       eachMessage: async ({ message }) => {
-        if (message.key) onRecord(message.key, message.value);
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+        );
+        if (message.key) onRecord(message.key, message.value, headers);
       },
     });
   }

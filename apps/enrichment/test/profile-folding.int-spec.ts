@@ -1,4 +1,4 @@
-import { TOPICS, type ProfileSnapshot } from '@tessera/contracts';
+import { TOMBSTONE_HEADERS, TOPICS, type ProfileSnapshot } from '@tessera/contracts';
 import { computedTraits, type ProfileState } from '@tessera/profile';
 import { eventually } from '@tessera/testing';
 import { customerStream, referenceProfile, shuffled, type CustomerStream } from './customer-stream';
@@ -98,6 +98,18 @@ describe('enrichment folds resolved events and merges into profiles', () => {
     const merged = stream.customers.flatMap((customer) => customer.mergedAway);
     expect(merged.length).toBeGreaterThan(0);
     for (const id of merged) expect(inOrder.latest.get(id)).toBeNull();
+  });
+
+  it('says in the headers of each tombstone that the profile was merged, and into which', () => {
+    for (const customer of stream.customers)
+      for (const id of customer.mergedAway) {
+        const headers = inOrder.tombstoneHeaders.get(id);
+        expect(headers?.[TOMBSTONE_HEADERS.reason]).toBe('merged');
+        expect([customer.survivor, ...customer.mergedAway]).toContain(
+          headers?.[TOMBSTONE_HEADERS.mergedInto],
+        );
+        expect(headers?.[TOMBSTONE_HEADERS.mergedInto]).not.toBe(id);
+      }
   });
 
   it('lists what changed in each record', () => {

@@ -1,4 +1,10 @@
-export { TOPICS, TOPIC_CONFIGS, deadLetterTopicFor, type TopicName } from './topics';
+export {
+  TOMBSTONE_HEADERS,
+  TOPICS,
+  TOPIC_CONFIGS,
+  deadLetterTopicFor,
+  type TopicName,
+} from './topics';
 export { InvalidTopicNameError } from './invalid-topic-name-error';
 
 export * from './generated/schema-types';

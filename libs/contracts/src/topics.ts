@@ -22,6 +22,17 @@ export const TOPIC_CONFIGS: Partial<Record<TopicName, Readonly<Record<string, st
   [TOPICS.profiles]: { 'cleanup.policy': 'compact' },
 };
 
+/**
+ * Headers of a tombstone on the profiles topic (its value is null, so compaction can drop the key):
+ * why the profile went, and for a merge, where.
+ */
+export const TOMBSTONE_HEADERS = {
+  /** `merged` (merged into another profile) or `deleted` (a privacy request). */
+  reason: 'tessera-tombstone-reason',
+  /** For `merged`: the id of the profile it was merged into. */
+  mergedInto: 'tessera-merged-into',
+} as const;
+
 const CONTRACT_TOPIC = /^tessera\.([a-z][a-z0-9-]*)\.([a-z][a-z0-9-]*)\.v([1-9][0-9]*)$/;
 const DEAD_LETTER_TOPIC = /\.dead-letter\.v[1-9][0-9]*$/;
 

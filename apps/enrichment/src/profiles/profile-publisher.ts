@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AvroCodec, TOPICS, TopicNames } from '@tessera/contracts';
+import { AvroCodec, TOMBSTONE_HEADERS, TOPICS, TopicNames } from '@tessera/contracts';
 import { KafkaPublisher, type OutboundRecord } from '@tessera/platform-kafka';
 import { ProfileDefinitions } from '../audiences/profile-definitions';
 import { profileSnapshotOf } from './profile-snapshot';
@@ -60,7 +60,14 @@ export class ProfilePublisher {
       })),
     );
     const records: OutboundRecord[] = [
-      ...mergedAway.map((doc) => ({ key: this.key(doc._id), value: null })),
+      ...mergedAway.map((doc) => ({
+        key: this.key(doc._id),
+        value: null,
+        headers: {
+          [TOMBSTONE_HEADERS.reason]: 'merged',
+          [TOMBSTONE_HEADERS.mergedInto]: doc.mergedInto ?? '',
+        },
+      })),
       ...profiles.map((doc) => ({
         key: this.key(doc._id),
         value: this.codec.encode(
