@@ -1,7 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TOPICS } from '@tessera/contracts';
 import { PlatformModule } from '@tessera/platform-service';
 import type { Logger } from 'pino';
+import { ActivationModule } from './activation.module';
 import type { ActivationConfig } from './config/activation.config';
+
+export const ACTIVATION_CONSUMER_GROUP = 'tessera-activation';
 
 @Module({})
 export class AppModule {
@@ -12,8 +16,12 @@ export class AppModule {
         PlatformModule.forRoot({
           config,
           logger,
-          kafka: {},
+          kafka: {
+            consumerGroup: ACTIVATION_CONSUMER_GROUP,
+            consumes: [TOPICS.profiles, TOPICS.audiences],
+          },
         }),
+        ActivationModule.register(config),
       ],
     };
   }

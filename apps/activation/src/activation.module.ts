@@ -1,0 +1,61 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { ADMIN_TOKEN, AdminTokenGuard } from '@tessera/platform-service';
+import { ACTIVATION_CONFIG } from './config/activation-config.token';
+import type { ActivationConfig } from './config/activation.config';
+import {
+  ATTEMPT_MODEL,
+  AttemptSchema,
+  CONSENT_MODEL,
+  ConsentSchema,
+  LANE_MODEL,
+  LaneSchema,
+  MESSAGE_MODEL,
+  MessageSchema,
+  SUBSCRIPTION_MODEL,
+  SubscriptionSchema,
+} from './delivery/activation-store.schema';
+import { DeliveryRepository } from './delivery/delivery.repository';
+import { WebhookDispatcher } from './delivery/webhook-dispatcher';
+import { ConsentRepository } from './routing/consent.repository';
+import { ProfileChangesConsumer } from './routing/profile-changes.consumer';
+import { RouteChangesUseCase } from './routing/route-changes.use-case';
+import { SubscriptionRegistry } from './subscriptions/subscription-registry';
+import { SubscriptionRepository } from './subscriptions/subscription.repository';
+import { SubscriptionsController } from './subscriptions/subscriptions.controller';
+import { SubscriptionsService } from './subscriptions/subscriptions.service';
+
+/**
+ * Subscriptions to profile changes: routed from the profiles and audiences topics to Kafka
+ * targets and, through the outbox and the dispatcher, to signed webhooks.
+ */
+@Module({})
+export class ActivationModule {
+  static register(config: ActivationConfig): DynamicModule {
+    return {
+      module: ActivationModule,
+      imports: [
+        MongooseModule.forFeature([
+          { name: SUBSCRIPTION_MODEL, schema: SubscriptionSchema },
+          { name: MESSAGE_MODEL, schema: MessageSchema },
+          { name: LANE_MODEL, schema: LaneSchema },
+          { name: ATTEMPT_MODEL, schema: AttemptSchema },
+          { name: CONSENT_MODEL, schema: ConsentSchema },
+        ]),
+      ],
+      controllers: [ProfileChangesConsumer, SubscriptionsController],
+      providers: [
+        { provide: ACTIVATION_CONFIG, useValue: config },
+        { provide: ADMIN_TOKEN, useValue: config.adminToken },
+        AdminTokenGuard,
+        SubscriptionRepository,
+        SubscriptionRegistry,
+        SubscriptionsService,
+        DeliveryRepository,
+        WebhookDispatcher,
+        ConsentRepository,
+        RouteChangesUseCase,
+      ],
+    };
+  }
+}

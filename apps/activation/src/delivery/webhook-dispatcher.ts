@@ -1,0 +1,262 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ACTIVATION_CONFIG } from '../config/activation-config.token';
+import type { ActivationConfig } from '../config/activation.config';
+import { signingSecrets, type Subscription } from '../subscriptions/subscription';
+import { SubscriptionRegistry } from '../subscriptions/subscription-registry';
+import { SubscriptionRepository } from '../subscriptions/subscription.repository';
+import {
+  AddressPolicy,
+  nextRetryDelay,
+  parseRetryAfter,
+  webhookHeaders,
+  WebhookSender,
+  type WebhookOutcome,
+} from '../webhooks';
+import type { AttemptDocument, LaneDocument, MessageDocument } from './activation-store.schema';
+import { DeliveryRepository, subscriptionOfLane } from './delivery.repository';
+
+/** What one attempt came to, and what happens next. */
+type Verdict =
+  | { next: 'delivered' }
+  | { next: 'retry'; delayMs: number; error: string }
+  | { next: 'failed'; error: string }
+  | { next: 'gone'; error: string };
+
+/**
+ * Delivers webhook messages lane by lane: a lane (one subscription, one profile) is held under a
+ * lease and its messages go out one at a time, so a profile's order holds; lanes of a subscription
+ * run at most `concurrency` at once per replica, so one slow endpoint cannot hold the others up.
+ * A failed attempt schedules the lane's next try in the store, so a restart loses no retry.
+ * Lanes are started as soon as the consumer fills them, and by a poll for those that fell due.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  private readonly owner = randomUUID();
+  private readonly sender: WebhookSender;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly deliveries: DeliveryRepository,
+    private readonly registry: SubscriptionRegistry,
+    private readonly subscriptions: SubscriptionRepository,
+    @Inject(ACTIVATION_CONFIG) private readonly config: ActivationConfig,
+  ) {
+    this.sender = new WebhookSender({
+      policy: AddressPolicy.fromAllowlist(config.webhooks.allowlist),
+      timeoutMs: config.webhooks.timeoutMs,
+      maxRedirects: config.webhooks.maxRedirects,
+      userAgent: 'Tessera-Webhooks/1.0',
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.poll(), this.config.dispatch.pollMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    await Promise.allSettled(this.running.values());
+  }
+
+  /** Starts the lanes the consumer just filled (those another replica holds are left to it). */
+  wake(laneIds: string[]): void {
+    for (const laneId of laneIds) this.start(laneId);
+  }
+
+  /** Starts every lane that is due; resolves when the look-up is done (not the deliveries). */
+  async poll(now = Date.now()): Promise<void> {
+    if (this.stopping) return;
+    try {
+      for (const laneId of await this.deliveries.dueLanes(now, 1_000)) this.start(laneId);
+    } catch (error) {
+      this.logger.warn(`due lanes not read; will retry: ${String(error)}`);
+    }
+  }
+
+  /** Resolves when no lane is being delivered by this replica (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled(this.running.values());
+  }
+
+  private start(laneId: string): void {
+    if (this.stopping || this.running.has(laneId)) return;
+    const subscriptionId = subscriptionOfLane(laneId);
+    const subscription = this.registry.get(subscriptionId);
+    const limit = subscription?.concurrency ?? this.config.webhooks.defaultConcurrency;
+    // Over the limit, the lane stays due in the store and a later poll starts it.
+    if ((this.inFlight.get(subscriptionId) ?? 0) >= limit) return;
+    this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 0) + 1);
+    const run = this.runLane(laneId)
+      .catch((error: unknown) =>
+        this.logger.warn(`lane ${laneId} interrupted; its lease runs out: ${String(error)}`),
+      )
+      .finally(() => {
+        this.running.delete(laneId);
+        this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 1) - 1);
+      });
+    this.running.set(laneId, run);
+  }
+
+  private async runLane(laneId: string): Promise<void> {
+    let lane = await this.deliveries.claim(
+      laneId,
+      this.owner,
+      Date.now(),
+      this.config.dispatch.leaseMs,
+    );
+    while (lane) {
+      const subscription = this.registry.get(lane.subscriptionId);
+      if (!subscription) return this.deliveries.removeLane(laneId);
+      if (subscription.status !== 'active' || subscription.target.type !== 'webhook')
+        return this.deliveries.release(laneId, this.owner, null);
+      if (this.stopping) return this.deliveries.release(laneId, this.owner, Date.now());
+      lane = await this.deliverHead(lane, subscription);
+    }
+  }
+
+  /** Delivers the head of a held lane; the lane as it is afterwards, or null when let go. */
+  private async deliverHead(
+    lane: LaneDocument,
+    subscription: Subscription,
+  ): Promise<LaneDocument | null> {
+    const head = lane.queue[0];
+    if (head === undefined) {
+      if (await this.deliveries.removeIfEmpty(lane._id, this.owner)) return null;
+      return this.deliveries.renew(lane._id, this.owner, this.leaseUntil());
+    }
+    const message = await this.deliveries.message(head);
+    if (!message || message.status !== 'pending')
+      return this.deliveries.pop(lane._id, this.owner, head, this.leaseUntil());
+    const verdict = await this.attempt(subscription, message);
+    if (verdict.next === 'retry') {
+      await this.deliveries.release(lane._id, this.owner, Date.now() + verdict.delayMs);
+      return null;
+    }
+    if (verdict.next === 'gone') {
+      await this.disable(subscription, verdict.error);
+      await this.deliveries.release(lane._id, this.owner, null);
+      return null;
+    }
+    return this.deliveries.pop(lane._id, this.owner, head, this.leaseUntil());
+  }
+
+  /** One attempt: sends, logs it, and records the message's new state. */
+  private async attempt(subscription: Subscription, message: MessageDocument): Promise<Verdict> {
+    const at = Date.now();
+    const url = subscription.target.type === 'webhook' ? subscription.target.url : '';
+    const outcome = await this.sender.send({
+      url,
+      body: message.body,
+      headers: webhookHeaders({
+        id: message._id,
+        timestamp: Math.floor(at / 1000),
+        body: message.body,
+        secrets: signingSecrets(subscription, at),
+      }),
+    });
+    const attempt = message.attempts + 1;
+    const verdict = this.verdictOf(outcome, attempt, at);
+    const statusCode = outcome.kind === 'response' ? outcome.status : null;
+    await this.deliveries.logAttempt(attemptOf(message, attempt, at, outcome, verdict));
+    const settledAt = verdict.next === 'retry' ? null : Date.now();
+    await this.deliveries.settle(message._id, {
+      status:
+        verdict.next === 'delivered'
+          ? 'delivered'
+          : verdict.next === 'retry'
+            ? 'pending'
+            : 'failed',
+      attempts: attempt,
+      nextAttemptAt: verdict.next === 'retry' ? Date.now() + verdict.delayMs : null,
+      lastStatusCode: statusCode,
+      lastError: verdict.next === 'delivered' ? null : verdict.error,
+      settledAt,
+    });
+    return verdict;
+  }
+
+  private verdictOf(outcome: WebhookOutcome, attempt: number, at: number): Verdict {
+    if (outcome.kind === 'refused') return { next: 'failed', error: `refused: ${outcome.reason}` };
+    if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300)
+      return { next: 'delivered' };
+    if (outcome.kind === 'response' && outcome.status === 410)
+      return {
+        next: 'gone',
+        error: 'the endpoint answered 410 Gone; the subscription is disabled',
+      };
+    const error =
+      outcome.kind === 'response'
+        ? `HTTP ${outcome.status}${outcome.status >= 300 && outcome.status < 400 ? ' (redirects are not followed)' : ''}`
+        : outcome.reason;
+    const retryAfter =
+      outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, at) : undefined;
+    const delayMs = nextRetryDelay(
+      this.config.webhooks.retrySchedule,
+      attempt,
+      retryAfter,
+      this.config.webhooks.maxRetryAfterMs,
+    );
+    if (delayMs === undefined)
+      return { next: 'failed', error: `gave up after ${attempt} attempts; last: ${error}` };
+    return { next: 'retry', delayMs, error };
+  }
+
+  private async disable(subscription: Subscription, reason: string): Promise<void> {
+    this.logger.warn(`subscription ${subscription.id} disabled: ${reason}`);
+    await this.subscriptions.replace({
+      ...subscription,
+      status: 'disabled',
+      statusReason: reason,
+      updatedAt: Date.now(),
+    });
+    await this.registry.refresh();
+  }
+
+  private leaseUntil(): number {
+    return Date.now() + this.config.dispatch.leaseMs;
+  }
+}
+
+function attemptOf(
+  message: MessageDocument,
+  attempt: number,
+  at: number,
+  outcome: WebhookOutcome,
+  verdict: Verdict,
+): AttemptDocument {
+  return {
+    _id: `${message._id}#${attempt}@${at}`,
+    subscriptionId: message.subscriptionId,
+    messageId: message._id,
+    profileId: message.profileId,
+    type: message.type,
+    attempt,
+    at,
+    latencyMs: Math.round(outcome.latencyMs),
+    statusCode: outcome.kind === 'response' ? outcome.status : null,
+    outcome:
+      verdict.next === 'delivered'
+        ? 'delivered'
+        : verdict.next === 'retry'
+          ? 'retrying'
+          : verdict.next === 'gone'
+            ? 'gone'
+            : outcome.kind === 'refused'
+              ? 'refused'
+              : 'failed',
+    error: verdict.next === 'delivered' ? null : verdict.error,
+  };
+}
