@@ -1,5 +1,11 @@
-import { freePort, TestRun } from '@tessera/testing';
-import { exitOf, startService, waitForReady, type StartedService } from './service-process';
+import {
+  exitOf,
+  freePort,
+  startService,
+  TestRun,
+  waitForReady,
+  type StartedService,
+} from '@tessera/testing';
 
 const SERVICES = ['ingestion', 'identity', 'enrichment', 'activation'] as const;
 

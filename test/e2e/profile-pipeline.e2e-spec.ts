@@ -1,8 +1,14 @@
 import { Analytics } from '@segment/analytics-node';
 import { AvroCodec, TOPICS, type ProfileSnapshot } from '@tessera/contracts';
-import { eventually, freePort, TestRun } from '@tessera/testing';
+import {
+  eventually,
+  freePort,
+  startService,
+  TestRun,
+  waitForReady,
+  type StartedService,
+} from '@tessera/testing';
 import { randomUUID } from 'node:crypto';
-import { startService, waitForReady, type StartedService } from './service-process';
 
 jest.setTimeout(300_000);
 

@@ -1,4 +1,5 @@
 import './instrument';
+import { KafkaBatchServer } from '@tessera/platform-kafka';
 import { runService } from '@tessera/platform-service';
 import { AppModule } from './app.module';
 import { loadActivationConfig } from './config/activation.config';
@@ -7,4 +8,5 @@ runService({
   name: 'activation',
   loadConfig: loadActivationConfig,
   module: (config, logger) => AppModule.register(config, logger),
+  transport: KafkaBatchServer,
 });

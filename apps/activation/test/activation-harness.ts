@@ -79,6 +79,13 @@ export class ActivationHarness {
     return harness;
   }
 
+  /** A harness for a run whose activation runs elsewhere (a child process): publishes and reads only. */
+  static async attach(run: TestRun, env: Record<string, string>): Promise<ActivationHarness> {
+    const harness = new ActivationHarness(run, loadActivationConfig(env));
+    await harness.producer.connect();
+    return harness;
+  }
+
   async startReplica(): Promise<RunningService> {
     const replica = await bootstrapService({
       module: AppModule.register(this.config, this.run.logger),

@@ -4,3 +4,5 @@ export { provideInfrastructure } from './infrastructure';
 export type { InfrastructureEndpoints } from './infrastructure';
 export { TestRun } from './test-run';
 export { freePort } from './free-port';
+export { exitOf, startService, waitForReady } from './service-process';
+export type { StartedService } from './service-process';
