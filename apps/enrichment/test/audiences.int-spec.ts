@@ -47,7 +47,14 @@ describe('audiences', () => {
       .map((m) => `${m.change}:${m.reason}`);
 
   it('lets a profile enter when an event makes it meet the condition, and keeps others out', async () => {
-    await harness.publish([call('p_buyer', 1), call('p_buyer', 5), call('p_buyer', 29)]);
+    const consenting = {
+      context: { traits: { country: 'Germany' }, consent: { categoryPreferences: { ads: true } } },
+    };
+    await harness.publish([
+      call('p_buyer', 1, consenting),
+      call('p_buyer', 5),
+      call('p_buyer', 29),
+    ]);
     await harness.publish([call('p_two', 1), call('p_two', 2), call('p_two', 40)]);
     await harness.settled(
       new Map([
@@ -57,6 +64,10 @@ describe('audiences', () => {
     );
     await eventually(() => changesOf('p_buyer', 'de-buyers').length > 0, 30_000, 'entered');
     expect(changesOf('p_buyer', 'de-buyers')).toEqual(['entered:condition']);
+    // The change carries the profile's consent, for subscribers that require some.
+    expect(harness.memberships.find((m) => m.profileId === 'p_buyer')?.consent).toEqual({
+      ads: true,
+    });
     expect(changesOf('p_two', 'de-buyers')).toEqual([]);
     expect(harness.latest.get('p_buyer')?.audiences).toEqual(['de-buyers']);
     expect(harness.latest.get('p_two')?.audiences).toEqual([]);

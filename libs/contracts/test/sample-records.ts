@@ -158,5 +158,6 @@ export const SAMPLE_RECORDS: { [N in SchemaName]: SchemaTypes[N] } = {
     reason: 'condition',
     profileVersion: 7,
     at: 1_700_000_000_400,
+    consent: { marketing: true, advertising: false },
   },
 };

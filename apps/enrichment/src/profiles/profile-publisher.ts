@@ -5,7 +5,7 @@ import { ProfileDefinitions } from '../audiences/profile-definitions';
 import { profileSnapshotOf } from './profile-snapshot';
 import { ProfileStoreRepository } from './profile-store.repository';
 import type { ProfileDocument } from './profile-store.schema';
-import { isLive } from './stored-profile';
+import { isLive, stateOf } from './stored-profile';
 
 /** The replica that changes a profile last publishes it last; this only bounds a busy loop. */
 const MAX_ROUNDS = 20;
@@ -48,17 +48,21 @@ export class ProfilePublisher {
   }
 
   private async send(profiles: ProfileDocument[], mergedAway: ProfileDocument[]): Promise<void> {
-    const changes = [...mergedAway, ...profiles].flatMap((doc) =>
-      doc.audienceChanges.map((change) => ({
+    const changes = [...mergedAway, ...profiles].flatMap((doc) => {
+      if (doc.audienceChanges.length === 0) return [];
+      // Subscribers that require consent judge the change by the profile's consent at it.
+      const consent = stateOf(doc).consent?.categoryPreferences ?? null;
+      return doc.audienceChanges.map((change) => ({
         key: this.key(doc._id),
         value: this.codec.encode('AudienceMembership', {
           ...change,
           profileId: doc._id,
           profileVersion: doc.version,
           at: doc.updatedAt,
+          consent,
         }),
-      })),
-    );
+      }));
+    });
     const records: OutboundRecord[] = [
       ...mergedAway.map((doc) => ({
         key: this.key(doc._id),

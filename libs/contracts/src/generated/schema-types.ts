@@ -16,6 +16,8 @@ export interface AudienceMembership {
   profileVersion: number;
   /** When enrichment stored the change. */
   at: number;
+  /** The profile's consent at this change: the categoryPreferences of its latest event that carried context.consent (category -> granted); null when none did. A subscriber that requires consent judges the change by it. */
+  consent: Record<string, boolean> | null;
 }
 
 /** Entered or exited. */
