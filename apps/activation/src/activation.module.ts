@@ -6,8 +6,6 @@ import type { ActivationConfig } from './config/activation.config';
 import {
   ATTEMPT_MODEL,
   AttemptSchema,
-  CONSENT_MODEL,
-  ConsentSchema,
   LANE_MODEL,
   LaneSchema,
   MESSAGE_MODEL,
@@ -17,7 +15,6 @@ import {
 } from './delivery/activation-store.schema';
 import { DeliveryRepository } from './delivery/delivery.repository';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
-import { ConsentRepository } from './routing/consent.repository';
 import { ProfileChangesConsumer } from './routing/profile-changes.consumer';
 import { RouteChangesUseCase } from './routing/route-changes.use-case';
 import { SubscriptionRegistry } from './subscriptions/subscription-registry';
@@ -40,7 +37,6 @@ export class ActivationModule {
           { name: MESSAGE_MODEL, schema: MessageSchema },
           { name: LANE_MODEL, schema: LaneSchema },
           { name: ATTEMPT_MODEL, schema: AttemptSchema },
-          { name: CONSENT_MODEL, schema: ConsentSchema },
         ]),
       ],
       controllers: [ProfileChangesConsumer, SubscriptionsController],
@@ -53,7 +49,6 @@ export class ActivationModule {
         SubscriptionsService,
         DeliveryRepository,
         WebhookDispatcher,
-        ConsentRepository,
         RouteChangesUseCase,
       ],
     };

@@ -49,7 +49,6 @@ export const TEST_ENV: Record<string, string> = {
   WEBHOOK_TIMEOUT_MS: '2000',
   DELIVERY_POLL_MS: '100',
   SUBSCRIPTIONS_REFRESH_MS: '200',
-  CONSENT_WAIT_MS: '3000',
 };
 
 /** Activation replicas in this process, on one run's topics and database, fed as enrichment would. */
@@ -132,8 +131,12 @@ export class ActivationHarness {
     });
   }
 
-  /** Raw bytes on a contract topic (poison records). */
-  async publishRaw(contractTopic: string, key: Buffer | string, value: Buffer): Promise<void> {
+  /** Raw bytes on a contract topic (poison records; a null value is a bare tombstone). */
+  async publishRaw(
+    contractTopic: string,
+    key: Buffer | string,
+    value: Buffer | null,
+  ): Promise<void> {
     await this.producer.publish({ [this.run.topics.resolve(contractTopic)]: [{ key, value }] });
   }
 
@@ -241,6 +244,7 @@ export function membership(
   audienceId: string,
   change: 'entered' | 'exited',
   profileVersion: number,
+  consent: Record<string, boolean> | null = null,
 ): AudienceMembership {
   return {
     audienceId,
@@ -248,6 +252,7 @@ export function membership(
     change,
     reason: 'condition',
     profileVersion,
+    consent,
     at: Date.UTC(2026, 10, 1) + profileVersion * 1000,
   };
 }

@@ -84,7 +84,10 @@ describe('Kafka target subscriptions', () => {
         changed: ['traits.plan'],
       }),
     ]);
-    await harness.publishMemberships([membership('k_yes', 'vip', 'entered', 2)]);
+    await harness.publishMemberships([
+      membership('k_yes', 'vip', 'entered', 2, { crm: true }),
+      membership('k_no', 'vip', 'entered', 1, { crm: false }),
+    ]);
     await eventually(() => json.length >= 2, 30_000, 'two JSON messages');
     await new Promise((resolve) => setTimeout(resolve, 500));
     const messages = json.map((record) => ({

@@ -83,6 +83,25 @@ describe('two activation replicas', () => {
     expect(receiver.ofType('profile.deleted')[0].payload.data).toEqual({ profileId: 'r_2' });
   });
 
+  it("keep a paused subscription's messages and deliver them once it is resumed", async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const paused = await harness.request<{ status: string; statusReason: string }>(
+      'PATCH',
+      '/v1/subscriptions/everything',
+      { status: 'paused' },
+    );
+    expect(paused.body).toMatchObject({ status: 'paused', statusReason: 'paused through the API' });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const held = ['r_p1', 'r_p2', 'r_p3', 'r_p4', 'r_p5', 'r_p6'];
+    await harness.publishSnapshots(held.map((id) => snapshot(id, 1)));
+    const deliveredOf = () =>
+      receiver.requests.filter((r) => held.includes(r.payload.data.profileId)).length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(deliveredOf()).toBe(0);
+    await harness.request('PATCH', '/v1/subscriptions/everything', { status: 'active' });
+    await eventually(() => deliveredOf() === held.length, 30_000, 'all held messages delivered');
+  });
+
   it('park an undecodable record on the dead-letter topic and deliver the records after it', async () => {
     await harness.publishRaw(
       TOPICS.profiles,
@@ -90,8 +109,16 @@ describe('two activation replicas', () => {
       Buffer.from('not avro'),
     );
     await harness.publishSnapshots([snapshot('r_3', 9)]);
-    await eventually(() => deadLetters.length === 1, 30_000, 'the poison record parked');
-    expect(deadLetters[0].reason).toBe('decode-error');
+    await harness.publishRaw(
+      TOPICS.profiles,
+      harness.codec.encode('ProfileKey', { profileId: 'r_4' }),
+      null,
+    );
+    await eventually(() => deadLetters.length === 2, 30_000, 'the poison records parked');
+    expect(deadLetters.map((letter) => letter.reason).sort()).toEqual([
+      'decode-error',
+      'tombstone-without-reason',
+    ]);
     await eventually(
       () =>
         receiver.requests.some(
@@ -105,7 +132,7 @@ describe('two activation replicas', () => {
 
 describe('an activation process killed while a retry is pending', () => {
   const run = TestRun.create('activation-kill');
-  const env = {
+  const env: Record<string, string> = {
     ...run.serviceEnv('activation'),
     ...TEST_ENV,
     WEBHOOK_RETRY_SCHEDULE: '0,4s,4s',

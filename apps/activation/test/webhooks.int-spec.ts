@@ -353,7 +353,9 @@ describe('consent and filters', () => {
       snapshot('p_yes', 2, { consent: { marketing: false }, changed: ['consent'] }),
       snapshot('p_yes', 3, { consent: { marketing: false } }),
     ]);
-    await harness.publishMemberships([membership('p_yes', 'vip', 'entered', 3)]);
+    await harness.publishMemberships([
+      membership('p_yes', 'vip', 'entered', 3, { marketing: false }),
+    ]);
     await harness.publishSnapshots([snapshot('p_marker', 1, { consent: { marketing: true } })]);
     await eventually(() => received('p_marker').length === 1, 30_000, 'the marker delivered');
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -362,17 +364,22 @@ describe('consent and filters', () => {
     expect(received('p_no')).toEqual([]);
   });
 
-  it('sends audience changes of a consenting profile, judged by its latest snapshot', async () => {
-    await harness.publishSnapshots([snapshot('p_vip', 1, { consent: { marketing: true } })]);
+  it('sends audience changes by the consent the profile had at them', async () => {
     await harness.publishMemberships([
-      membership('p_vip', 'vip', 'entered', 1),
-      membership('p_vip', 'other', 'entered', 1),
+      membership('p_vip', 'vip', 'entered', 1, { marketing: true }),
+      membership('p_vip', 'other', 'entered', 1, { marketing: true }),
+      membership('p_vip', 'vip', 'exited', 2, { marketing: false }),
+      membership('p_vip', 'vip', 'entered', 3),
     ]);
+    await harness.publishSnapshots([snapshot('p_vip', 4, { consent: { marketing: true } })]);
     await eventually(
-      () => received('p_vip').includes('audience.entered:1'),
+      () =>
+        received('p_vip').includes('profile.updated:4') &&
+        received('p_vip').includes('audience.entered:1'),
       30_000,
-      'the audience change delivered',
+      'the profile and its first audience change delivered',
     );
+    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(received('p_vip').filter((entry) => entry.startsWith('audience'))).toEqual([
       'audience.entered:1',
     ]);

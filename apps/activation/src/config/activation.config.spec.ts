@@ -26,6 +26,16 @@ describe('loadActivationConfig', () => {
     );
   });
 
+  it('refuses a delivery lease shorter than an attempt can take', () => {
+    expect(() =>
+      loadActivationConfig({
+        ...REQUIRED,
+        WEBHOOK_TIMEOUT_MS: '20000',
+        DELIVERY_LEASE_MS: '10000',
+      }),
+    ).toThrow(/DELIVERY_LEASE_MS must be at least WEBHOOK_TIMEOUT_MS \+ 5000 \(25000\)/);
+  });
+
   it('refuses to start without an admin token', () => {
     expect(() => loadActivationConfig({})).toThrow(/ADMIN_TOKEN/);
   });

@@ -32,8 +32,6 @@ export interface ActivationConfig extends PlatformConfig {
   };
   /** How often a replica re-reads the subscriptions. */
   subscriptionsRefreshMs: number;
-  /** How long an audience change waits for its profile's snapshot (for its consent). */
-  consentWaitMs: number;
 }
 
 /** The only place the activation service reads its environment. */
@@ -52,6 +50,17 @@ export function loadActivationConfig(
     min: 100,
     max: 120_000,
   });
+  const leaseMs = reader.integer('DELIVERY_LEASE_MS', {
+    default: Math.max(60_000, 3 * timeoutMs),
+    min: 1_000,
+    max: 3_600_000,
+  });
+  // A lease that ran out mid-attempt would let another replica deliver the lane at the same time.
+  if (leaseMs < timeoutMs + 5_000)
+    reader.problem(
+      'DELIVERY_LEASE_MS',
+      `must be at least WEBHOOK_TIMEOUT_MS + 5000 (${timeoutMs + 5_000}), got ${leaseMs}`,
+    );
   return reader.done({
     ...platform,
     adminToken: reader.secret('ADMIN_TOKEN', { minLength: 16 }),
@@ -69,18 +78,13 @@ export function loadActivationConfig(
     },
     dispatch: {
       pollMs: reader.integer('DELIVERY_POLL_MS', { default: 1_000, min: 50, max: 60_000 }),
-      leaseMs: reader.integer('DELIVERY_LEASE_MS', {
-        default: Math.max(60_000, 3 * timeoutMs),
-        min: 1_000,
-        max: 3_600_000,
-      }),
+      leaseMs,
     },
     subscriptionsRefreshMs: reader.integer('SUBSCRIPTIONS_REFRESH_MS', {
       default: 2_000,
       min: 100,
       max: 600_000,
     }),
-    consentWaitMs: reader.integer('CONSENT_WAIT_MS', { default: 10_000, min: 0, max: 600_000 }),
   });
 }
 

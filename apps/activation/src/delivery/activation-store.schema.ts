@@ -5,7 +5,6 @@ export const SUBSCRIPTION_MODEL = 'Subscription';
 export const MESSAGE_MODEL = 'Message';
 export const LANE_MODEL = 'Lane';
 export const ATTEMPT_MODEL = 'Attempt';
-export const CONSENT_MODEL = 'ProfileConsent';
 
 /** A subscription as stored: the domain object with its id as `_id`. */
 export type SubscriptionDocument = Omit<Subscription, 'id'> & { _id: string };
@@ -62,16 +61,6 @@ export interface AttemptDocument {
   statusCode: number | null;
   outcome: 'delivered' | 'retrying' | 'failed' | 'refused' | 'gone';
   error: string | null;
-}
-
-/** The latest consent activation has seen for a profile (audience changes carry none). */
-export interface ConsentDocument {
-  _id: string;
-  version: number;
-  /** The categories it grants; null before the profile's events gave any consent. */
-  granted: string[] | null;
-  /** The profile was merged away or deleted (its last consent still applies to late changes). */
-  gone: boolean;
 }
 
 // Reads are by `_id`; the list is small.
@@ -147,13 +136,3 @@ export const AttemptSchema = new Schema<AttemptDocument>(
 );
 // Serves the delivery log of a subscription, newest first (MongoDB; FerretDB v1 scans).
 AttemptSchema.index({ subscriptionId: 1, at: -1 });
-
-export const ConsentSchema = new Schema<ConsentDocument>(
-  {
-    _id: String,
-    version: Number,
-    granted: { type: [String], default: null },
-    gone: { type: Boolean, default: false },
-  },
-  { collection: 'profile_consent', versionKey: false },
-);

@@ -115,11 +115,26 @@ export class DeliveryRepository {
     return result.deletedCount === 1;
   }
 
-  /** Lanes whose head is due and that no replica holds. */
-  async dueLanes(now: number, limit: number): Promise<string[]> {
+  /** Removes a held lane whose queue is just this message; false when more arrived meanwhile. */
+  async removeIfOnly(laneId: string, owner: string, messageId: string): Promise<boolean> {
+    const result = await this.lanes.deleteOne({
+      _id: laneId,
+      leaseOwner: owner,
+      queue: [messageId],
+    });
+    return result.deletedCount === 1;
+  }
+
+  /** Lanes whose head is due and that no replica holds, the longest due first; `skip`: subscriptions left out. */
+  async dueLanes(now: number, limit: number, skip: string[] = []): Promise<string[]> {
     const lanes = await this.lanes
-      .find({ nextAttemptAt: { $ne: null, $lte: now }, leaseUntil: { $lte: now } })
+      .find({
+        nextAttemptAt: { $ne: null, $lte: now },
+        leaseUntil: { $lte: now },
+        ...(skip.length > 0 ? { subscriptionId: { $nin: skip } } : {}),
+      })
       .project<{ _id: string }>({ _id: 1 })
+      .sort({ nextAttemptAt: 1 })
       .limit(limit)
       .toArray();
     return lanes.map((lane) => lane._id);
@@ -145,23 +160,29 @@ export class DeliveryRepository {
     await this.attemptLog.insert([attempt]);
   }
 
-  /** The delivery log of a subscription, newest first; `before` is the `next` of the last page. */
+  /**
+   * The delivery log of a subscription, newest first (ties by id); `before` is the `next` of the
+   * previous page, `<at>:<id>` of its last entry.
+   */
   async attemptsOf(
     subscriptionId: string,
     limit: number,
-    before: string | null,
+    before: { at: number; id: string } | null,
     messageId: string | null,
   ): Promise<Page<AttemptDocument>> {
     const items = await this.attempts
       .find({
         subscriptionId,
         ...(messageId ? { messageId } : {}),
-        ...(before ? { at: { $lt: Number(before) } } : {}),
+        ...(before
+          ? { $or: [{ at: { $lt: before.at } }, { at: before.at, _id: { $gt: before.id } }] }
+          : {}),
       })
       .sort({ at: -1, _id: 1 })
       .limit(limit)
       .toArray();
-    return { items, next: items.length === limit ? String(items[items.length - 1].at) : null };
+    const last = items[items.length - 1];
+    return { items, next: items.length === limit ? `${last.at}:${last._id}` : null };
   }
 
   /** The failed (dead-lettered) messages of a subscription, by id; `after` pages on. */

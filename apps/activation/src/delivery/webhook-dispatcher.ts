@@ -22,6 +22,9 @@ import {
 import type { AttemptDocument, LaneDocument, MessageDocument } from './activation-store.schema';
 import { DeliveryRepository, subscriptionOfLane } from './delivery.repository';
 
+/** Lanes remembered per subscription while it is at its concurrency limit. */
+const MAX_DEFERRED = 10_000;
+
 /** What one attempt came to, and what happens next. */
 type Verdict =
   | { next: 'delivered' }
@@ -43,6 +46,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private readonly sender: WebhookSender;
   private readonly running = new Map<string, Promise<void>>();
   private readonly inFlight = new Map<string, number>();
+  /** Lanes refused for a full subscription, started as its deliveries finish (bounded; the poll finds the rest). */
+  private readonly deferred = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -80,7 +85,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   async poll(now = Date.now()): Promise<void> {
     if (this.stopping) return;
     try {
-      for (const laneId of await this.deliveries.dueLanes(now, 1_000)) this.start(laneId);
+      const full = [...this.inFlight]
+        .filter(([id, count]) => count >= this.limitOf(id))
+        .map(([id]) => id);
+      for (const laneId of await this.deliveries.dueLanes(now, 1_000, full)) this.start(laneId);
     } catch (error) {
       this.logger.warn(`due lanes not read; will retry: ${String(error)}`);
     }
@@ -94,10 +102,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private start(laneId: string): void {
     if (this.stopping || this.running.has(laneId)) return;
     const subscriptionId = subscriptionOfLane(laneId);
-    const subscription = this.registry.get(subscriptionId);
-    const limit = subscription?.concurrency ?? this.config.webhooks.defaultConcurrency;
-    // Over the limit, the lane stays due in the store and a later poll starts it.
-    if ((this.inFlight.get(subscriptionId) ?? 0) >= limit) return;
+    if ((this.inFlight.get(subscriptionId) ?? 0) >= this.limitOf(subscriptionId)) {
+      this.defer(subscriptionId, laneId);
+      return;
+    }
     this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 0) + 1);
     const run = this.runLane(laneId)
       .catch((error: unknown) =>
@@ -106,8 +114,31 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       .finally(() => {
         this.running.delete(laneId);
         this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 1) - 1);
+        this.startDeferred(subscriptionId);
       });
     this.running.set(laneId, run);
+  }
+
+  /** Remembers a lane a full subscription could not take now; it stays due in the store anyway. */
+  private defer(subscriptionId: string, laneId: string): void {
+    const lanes = this.deferred.get(subscriptionId) ?? new Set<string>();
+    if (lanes.size < MAX_DEFERRED) lanes.add(laneId);
+    this.deferred.set(subscriptionId, lanes);
+  }
+
+  private startDeferred(subscriptionId: string): void {
+    const lanes = this.deferred.get(subscriptionId);
+    const next = lanes?.values().next();
+    if (!lanes || !next || next.done) return;
+    lanes.delete(next.value);
+    if (lanes.size === 0) this.deferred.delete(subscriptionId);
+    this.start(next.value);
+  }
+
+  private limitOf(subscriptionId: string): number {
+    return (
+      this.registry.get(subscriptionId)?.concurrency ?? this.config.webhooks.defaultConcurrency
+    );
   }
 
   private async runLane(laneId: string): Promise<void> {
@@ -118,13 +149,27 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       this.config.dispatch.leaseMs,
     );
     while (lane) {
-      const subscription = this.registry.get(lane.subscriptionId);
-      if (!subscription) return this.deliveries.removeLane(laneId);
-      if (subscription.status !== 'active' || subscription.target.type !== 'webhook')
-        return this.deliveries.release(laneId, this.owner, null);
+      const subscription = await this.deliverable(lane.subscriptionId);
+      if (subscription === 'deleted') return this.deliveries.removeLane(laneId);
+      if (subscription === 'waiting') return this.deliveries.release(laneId, this.owner, null);
       if (this.stopping) return this.deliveries.release(laneId, this.owner, Date.now());
       lane = await this.deliverHead(lane, subscription);
     }
+  }
+
+  /**
+   * The subscription a lane is delivered to, `waiting` while it is paused, disabled or not a
+   * webhook (it is woken when that changes), `deleted` when gone. What this replica's registry
+   * says is checked against the store first: another replica may have changed it a moment ago.
+   */
+  private async deliverable(id: string): Promise<Subscription | 'waiting' | 'deleted'> {
+    let subscription = this.registry.get(id);
+    if (!subscription || !isDeliverable(subscription)) {
+      subscription = (await this.subscriptions.find(id)) ?? undefined;
+      if (subscription && isDeliverable(subscription)) await this.registry.refresh();
+    }
+    if (!subscription) return 'deleted';
+    return isDeliverable(subscription) ? subscription : 'waiting';
   }
 
   /** Delivers the head of a held lane; the lane as it is afterwards, or null when let go. */
@@ -141,6 +186,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     if (!message || message.status !== 'pending')
       return this.deliveries.pop(lane._id, this.owner, head, this.leaseUntil());
     const verdict = await this.attempt(subscription, message);
+    // The common case, a lane holding only this message, ends with one write.
+    if (verdict.next !== 'retry' && verdict.next !== 'gone' && lane.queue.length === 1)
+      if (await this.deliveries.removeIfOnly(lane._id, this.owner, head)) return null;
     if (verdict.next === 'retry') {
       await this.deliveries.release(lane._id, this.owner, Date.now() + verdict.delayMs);
       return null;
@@ -197,9 +245,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         next: 'gone',
         error: 'the endpoint answered 410 Gone; the subscription is disabled',
       };
+    const redirect = outcome.kind === 'response' && outcome.status >= 300 && outcome.status < 400;
     const error =
       outcome.kind === 'response'
-        ? `HTTP ${outcome.status}${outcome.status >= 300 && outcome.status < 400 ? ' (redirects are not followed)' : ''}`
+        ? `HTTP ${outcome.status}${redirect ? this.redirectNote : ''}`
         : outcome.reason;
     const retryAfter =
       outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, at) : undefined;
@@ -216,13 +265,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   private async disable(subscription: Subscription, reason: string): Promise<void> {
     this.logger.warn(`subscription ${subscription.id} disabled: ${reason}`);
-    await this.subscriptions.replace({
-      ...subscription,
-      status: 'disabled',
-      statusReason: reason,
-      updatedAt: Date.now(),
-    });
+    await this.subscriptions.disable(subscription.id, reason, Date.now());
     await this.registry.refresh();
+  }
+
+  private get redirectNote(): string {
+    const hops = this.config.webhooks.maxRedirects;
+    return hops === 0
+      ? ' (redirects are not followed)'
+      : ` (more than ${hops} redirect${hops === 1 ? '' : 's'})`;
   }
 
   private leaseUntil(): number {
@@ -259,4 +310,8 @@ function attemptOf(
               : 'failed',
     error: verdict.next === 'delivered' ? null : verdict.error,
   };
+}
+
+function isDeliverable(subscription: Subscription): boolean {
+  return subscription.status === 'active' && subscription.target.type === 'webhook';
 }

@@ -24,7 +24,11 @@ export class ProfileChangesConsumer {
       try {
         changes.push(this.profileChangeOf(message));
       } catch (error) {
-        rejected.push({ message, reason: 'decode-error', error: asError(error) });
+        const reason =
+          error instanceof TombstoneWithoutReasonError
+            ? 'tombstone-without-reason'
+            : 'decode-error';
+        rejected.push({ message, reason, error: asError(error) });
       }
     }
     await this.routeChanges.route(changes);
@@ -56,7 +60,18 @@ export class ProfileChangesConsumer {
     const reason = headers[TOMBSTONE_HEADERS.reason]?.toString();
     const mergedInto = headers[TOMBSTONE_HEADERS.mergedInto]?.toString();
     if (reason === 'merged' && mergedInto) return { kind: 'merged', profileId, mergedInto, at };
-    return { kind: 'deleted', profileId, at };
+    if (reason === 'deleted') return { kind: 'deleted', profileId, at };
+    throw new TombstoneWithoutReasonError(profileId);
+  }
+}
+
+/** A tombstone that does not say whether its profile was merged or deleted: it is parked, not guessed. */
+class TombstoneWithoutReasonError extends Error {
+  constructor(profileId: string) {
+    super(
+      `the tombstone of ${profileId} has no ${TOMBSTONE_HEADERS.reason} header (merged or deleted)`,
+    );
+    this.name = 'TombstoneWithoutReasonError';
   }
 }
 

@@ -4,13 +4,12 @@ import { KafkaPublisher, type OutboundRecord } from '@tessera/platform-kafka';
 import { createHash } from 'node:crypto';
 import { ACTIVATION_CONFIG } from '../config/activation-config.token';
 import type { ActivationConfig } from '../config/activation.config';
-import type { ConsentDocument, MessageDocument } from '../delivery/activation-store.schema';
+import type { MessageDocument } from '../delivery/activation-store.schema';
 import { DeliveryRepository } from '../delivery/delivery.repository';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import type { Subscription } from '../subscriptions/subscription';
 import { consentAllows, selects, type GrantedConsent } from '../subscriptions/subscription-filter';
 import { SubscriptionRegistry } from '../subscriptions/subscription-registry';
-import { ConsentRepository } from './consent.repository';
 import {
   activationMessageOf,
   messageBody,
@@ -20,8 +19,6 @@ import {
 
 /** Headers of every record written to a Kafka target. */
 export const MESSAGE_HEADERS = { id: 'tessera-message-id', type: 'tessera-message-type' } as const;
-
-const CONSENT_POLL_MS = 200;
 
 /**
  * Turns profile changes into messages for the subscriptions that want them and may have them:
@@ -33,7 +30,6 @@ export class RouteChangesUseCase {
   constructor(
     private readonly registry: SubscriptionRegistry,
     private readonly deliveries: DeliveryRepository,
-    private readonly consent: ConsentRepository,
     private readonly publisher: KafkaPublisher,
     private readonly dispatcher: WebhookDispatcher,
     private readonly codec: AvroCodec,
@@ -41,21 +37,19 @@ export class RouteChangesUseCase {
   ) {}
 
   async route(changes: ProfileChange[]): Promise<void> {
-    await this.rememberConsent(changes);
     const messages = changes.map(activationMessageOf);
     const wanted = messages.map((message) => ({
       message,
       subscriptions: this.registry.all().filter((subscription) => receives(subscription, message)),
     }));
     if (wanted.every(({ subscriptions }) => subscriptions.length === 0)) return;
-    const granted = await this.grantedConsent(wanted);
 
     const now = Date.now();
     const outbox: MessageDocument[] = [];
     const records = new Map<string, OutboundRecord[]>();
     for (const { message, subscriptions } of wanted)
       for (const subscription of subscriptions) {
-        if (!consentAllows(subscription, message, granted.get(message) ?? null)) continue;
+        if (!consentAllows(subscription, message, grantedOf(message))) continue;
         const id = messageIdOf(subscription.id, message.changeKey);
         if (subscription.target.type === 'webhook') {
           outbox.push(outboxMessage(id, subscription.id, message, now));
@@ -69,66 +63,6 @@ export class RouteChangesUseCase {
       records.size > 0 ? this.publisher.publish(Object.fromEntries(records)) : undefined,
     ]);
     this.dispatcher.wake(lanes);
-  }
-
-  private async rememberConsent(changes: ProfileChange[]): Promise<void> {
-    const latest = new Map<string, ConsentDocument>();
-    const gone: string[] = [];
-    for (const change of changes) {
-      if (change.kind === 'merged' || change.kind === 'deleted') gone.push(change.profileId);
-      if (change.kind !== 'snapshot') continue;
-      const { profileId, version, consent } = change.snapshot;
-      if ((latest.get(profileId)?.version ?? -1) >= version) continue;
-      latest.set(profileId, {
-        _id: profileId,
-        version,
-        granted: grantedOf(consent?.categoryPreferences ?? null),
-        gone: false,
-      });
-    }
-    await this.consent.record([...latest.values()]);
-    await this.consent.markGone(gone);
-  }
-
-  /**
-   * The consent each message is judged by: a snapshot's own; for an audience change, the latest
-   * snapshot's of its profile — waited for (CONSENT_WAIT_MS at most) when it has not been read yet.
-   */
-  private async grantedConsent(
-    wanted: { message: ActivationMessage; subscriptions: Subscription[] }[],
-  ): Promise<Map<ActivationMessage, GrantedConsent>> {
-    const granted = new Map<ActivationMessage, GrantedConsent>();
-    const waiting: ActivationMessage[] = [];
-    for (const { message, subscriptions } of wanted) {
-      const change = message.change;
-      if (change.kind === 'snapshot')
-        granted.set(message, grantedOf(change.snapshot.consent?.categoryPreferences ?? null));
-      else if (
-        change.kind === 'membership' &&
-        subscriptions.some((subscription) => subscription.consent.length > 0)
-      )
-        waiting.push(message);
-    }
-    const deadline = Date.now() + this.config.consentWaitMs;
-    while (waiting.length > 0) {
-      const known = await this.consent.find([...new Set(waiting.map((m) => m.profileId))]);
-      for (let index = waiting.length - 1; index >= 0; index--) {
-        const message = waiting[index];
-        const doc = known.get(message.profileId);
-        const change = message.change;
-        const version = change.kind === 'membership' ? change.membership.profileVersion : 0;
-        if (doc && (doc.gone || doc.version >= version)) {
-          granted.set(message, doc.granted);
-          waiting.splice(index, 1);
-        } else if (Date.now() >= deadline) {
-          // Not seen in time: judged by what is known, and no consent known grants nothing.
-          granted.set(message, doc?.granted ?? null);
-          waiting.splice(index, 1);
-        }
-      }
-      if (waiting.length > 0) await new Promise((resolve) => setTimeout(resolve, CONSENT_POLL_MS));
-    }
-    return granted;
   }
 
   /** A Kafka target record keyed by profile: JSON, or (avro) the contract record itself. */
@@ -198,7 +132,15 @@ function outboxMessage(
   };
 }
 
-function grantedOf(preferences: Record<string, boolean> | null): string[] | null {
+/** The categories the profile's consent at this change grants (snapshots and audience changes carry it). */
+function grantedOf(message: ActivationMessage): GrantedConsent {
+  const change = message.change;
+  const preferences =
+    change.kind === 'snapshot'
+      ? (change.snapshot.consent?.categoryPreferences ?? null)
+      : change.kind === 'membership'
+        ? change.membership.consent
+        : null;
   if (preferences === null) return null;
   return Object.entries(preferences)
     .filter(([, granted]) => granted)

@@ -45,6 +45,7 @@ const entered = activationMessageOf({
     reason: 'condition',
     profileVersion: 3,
     at: 0,
+    consent: null,
   },
   value: Buffer.alloc(0),
 });

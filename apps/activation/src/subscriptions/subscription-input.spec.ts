@@ -136,7 +136,7 @@ describe('parseSubscriptionUpdate', () => {
     updatedAt: 1,
   };
 
-  it('changes only the fields the body names', () => {
+  it('changes only the fields the body names, leaving a disabled subscription disabled', () => {
     expect(parseSubscriptionUpdate({ consent: [] }, current, policy)).toEqual({
       name: 'CRM',
       target: current.target,
@@ -144,8 +144,9 @@ describe('parseSubscriptionUpdate', () => {
       consent: [],
       format: 'json',
       concurrency: 3,
-      status: 'active',
+      status: 'disabled',
     });
+    expect(parseSubscriptionUpdate({ status: 'active' }, current, policy).status).toBe('active');
   });
 
   it('keeps a paused subscription paused unless the body resumes it', () => {

@@ -12,8 +12,8 @@ export class InvalidSubscriptionError extends Error {
 /** The fields of a subscription a client sets (create: all but the defaulted ones; update: any). */
 export type SubscriptionFields = Pick<
   Subscription,
-  'name' | 'target' | 'filter' | 'consent' | 'format' | 'concurrency'
-> & { status: 'active' | 'paused' };
+  'name' | 'target' | 'filter' | 'consent' | 'format' | 'concurrency' | 'status'
+>;
 
 export interface NewSubscription extends SubscriptionFields {
   id: string | null;
@@ -31,6 +31,8 @@ export function parseNewSubscription(body: unknown, policy: AddressPolicy): NewS
   refuseUnknown(input, [...KNOWN, 'secret'], 'body');
   if (input.target === undefined) throw new InvalidSubscriptionError('target is required');
   if (input.filter === undefined) throw new InvalidSubscriptionError('filter is required');
+  if (input.secret !== undefined && (input.target as { type?: unknown }).type !== 'webhook')
+    throw new InvalidSubscriptionError('secret is for webhook targets (they are signed)');
   const fields = parseFields(input, policy);
   return {
     id: input.id === undefined ? null : idOf(input.id),
@@ -62,7 +64,7 @@ export function parseSubscriptionUpdate(
     consent: fields.consent ?? current.consent,
     format: checkedFormat(fields.format ?? current.format, target),
     concurrency: fields.concurrency === undefined ? current.concurrency : fields.concurrency,
-    status: fields.status ?? (current.status === 'paused' ? 'paused' : 'active'),
+    status: fields.status ?? current.status,
   };
 }
 
@@ -189,6 +191,7 @@ function formatOf(value: unknown): 'json' | 'avro' {
   throw new InvalidSubscriptionError('format must be "json" or "avro"');
 }
 
+/** A client sets active or paused; disabled is what a 410 answer does. */
 function statusOf(value: unknown): 'active' | 'paused' {
   if (value === 'active' || value === 'paused') return value;
   throw new InvalidSubscriptionError('status must be "active" or "paused"');

@@ -42,6 +42,14 @@ export class SubscriptionRepository {
     return result.matchedCount === 1;
   }
 
+  /** Disables a subscription, changing nothing else (a change made elsewhere meanwhile stays). */
+  async disable(id: string, reason: string, now: number): Promise<void> {
+    await this.subscriptions.updateOne(
+      { _id: id },
+      { $set: { status: 'disabled', statusReason: reason, updatedAt: now } },
+    );
+  }
+
   async delete(id: string): Promise<boolean> {
     return (await this.subscriptions.deleteOne({ _id: id })).deletedCount === 1;
   }

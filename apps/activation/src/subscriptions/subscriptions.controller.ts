@@ -75,12 +75,10 @@ export class SubscriptionsController {
     @Query('messageId') messageId?: string,
   ) {
     found(await this.subscriptions.get(id), id);
-    if (before !== undefined && !/^\d+$/.test(before))
-      throw invalid('before must be the next value of the previous page');
     const page = await this.deliveries.attemptsOf(
       id,
       limitOf(limit),
-      before ?? null,
+      cursorOf(before),
       messageId ?? null,
     );
     return { deliveries: page.items.map(attemptView), next: page.next };
@@ -149,8 +147,20 @@ function failedView(message: MessageDocument) {
   };
 }
 
+/** `before` of the delivery log: the `next` of the previous page, `<at>:<id>`. */
+function cursorOf(before: string | undefined): { at: number; id: string } | null {
+  if (before === undefined) return null;
+  const match = /^(\d+):(.+)$/.exec(before);
+  if (!match) throw invalid('before must be the next value of the previous page');
+  return { at: Number(match[1]), id: match[2] };
+}
+
 function messageIdsOf(body: unknown): string[] | null {
   if (body === undefined || body === null) return null;
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalid('body must be an object');
+  const unknown = Object.keys(body).filter((key) => key !== 'messageIds');
+  if (unknown.length > 0)
+    throw invalid(`body has unknown fields ${unknown.join(', ')}; known: messageIds`);
   const ids = (body as { messageIds?: unknown }).messageIds;
   if (ids === undefined) return null;
   if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string') || ids.length > 1_000)

@@ -85,11 +85,20 @@ export class SubscriptionsService {
     const fields = parseSubscriptionUpdate(body, current, this.policy);
     await this.prepareTarget(fields.target);
     const now = Date.now();
-    const resumed = fields.status === 'active' && current.status !== 'active';
+    // Lanes wait while a subscription cannot take webhooks; they are woken when it can again.
+    const resumed =
+      fields.status === 'active' &&
+      fields.target.type === 'webhook' &&
+      (current.status !== 'active' || current.target.type !== 'webhook');
     const updated: Subscription = {
       ...current,
       ...fields,
-      statusReason: fields.status === current.status ? current.statusReason : null,
+      statusReason:
+        fields.status === current.status
+          ? current.statusReason
+          : fields.status === 'paused'
+            ? 'paused through the API'
+            : null,
       secrets:
         fields.target.type === 'webhook' && current.secrets.length === 0
           ? [newSecret(null, now)]
