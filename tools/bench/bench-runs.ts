@@ -52,6 +52,37 @@ export function round(value: number, digits: number): number {
   return Math.round(value * scale) / scale;
 }
 
+/** Polls `check` every 50 ms; throws when it has not held within `timeoutMs`. */
+export async function waitFor(
+  check: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Offered load: runs `tick` `ticks` times, one every `intervalMs` (a tick that overruns its
+ * interval is followed at once).
+ */
+export async function atFixedRate(
+  ticks: number,
+  intervalMs: number,
+  tick: (n: number) => Promise<void>,
+): Promise<void> {
+  for (let n = 0; n < ticks; n++) {
+    const began = performance.now();
+    await tick(n);
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, intervalMs - (performance.now() - began))),
+    );
+  }
+}
+
 /** Runs a bench's main and exits with its outcome. */
 export function runBench(main: () => Promise<void>): void {
   main().then(

@@ -114,3 +114,17 @@ export function loadBatchEndpoint(options: HttpLoadOptions): Promise<HttpLoadRes
     });
   });
 }
+
+/** One `/v1/batch` request of Segment calls, sent as a Segment library would; throws unless 200. */
+export async function postBatch(url: string, writeKey: string, batch: object[]): Promise<void> {
+  const response = await fetch(`${url}/v1/batch`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ batch }),
+  });
+  if (response.status !== 200)
+    throw new Error(`ingestion answered ${response.status}: ${await response.text()}`);
+}

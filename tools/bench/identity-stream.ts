@@ -65,3 +65,20 @@ export function identityStream(seed: number, count: number, tag: string): Event[
     };
   });
 }
+
+/**
+ * The Segment call an event of the stream came from: a track call, or an identify call carrying
+ * the event's traits.
+ */
+export function segmentCall(event: Event, type: 'track' | 'identify' = 'track'): object {
+  const common = {
+    type,
+    messageId: randomUUID(),
+    userId: event.userId ?? undefined,
+    anonymousId: event.anonymousId ?? undefined,
+    context: event.context,
+    timestamp: new Date().toISOString(),
+  };
+  if (type === 'identify') return { ...common, traits: event.traits ?? {} };
+  return { ...common, event: event.event, properties: event.properties };
+}

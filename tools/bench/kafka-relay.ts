@@ -1,7 +1,9 @@
+import { AvroCodec } from '@tessera/contracts';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { chunksOf, sizeOf } from '@tessera/platform-kafka';
 import type { BenchInfrastructure } from './bench-infrastructure';
+import { identityStream } from './identity-stream';
 
 /** How long the relay may relay nothing before the bench gives up on it. */
 const STALL_MS = 60_000;
@@ -103,4 +105,37 @@ export async function relayOnOwnTopics(
   await infra.createTopic(to, partitions);
   await fill(from);
   return runKafkaRelay(brokers, from, to, count);
+}
+
+/**
+ * The reference the consuming services are compared with: the relay of `count` Event records of an
+ * identity stream (keyed by EventKey, produced 500 a request) on this run's own topics.
+ */
+export async function relayEventStream(
+  infra: BenchInfrastructure,
+  brokers: string[],
+  partitions: number,
+  suffix: string,
+  count: number,
+  tag: string,
+): Promise<RelayResult> {
+  const codec = new AvroCodec();
+  const records = identityStream(3, count, tag).map((event) => ({
+    key: codec.encode('EventKey', { key: event.userId ?? event.anonymousId ?? event.messageId }),
+    value: codec.encode('Event', event),
+  }));
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+  return relayOnOwnTopics(infra, brokers, partitions, suffix, records.length, async (topic) => {
+    const producer = kafka.producer({
+      idempotent: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    for (let start = 0; start < records.length; start += 500)
+      await producer.sendBatch({
+        topicMessages: [{ topic, messages: records.slice(start, start + 500) }],
+        acks: -1,
+      });
+    await producer.disconnect();
+  });
 }

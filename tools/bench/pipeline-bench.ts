@@ -1,14 +1,16 @@
-import { AvroCodec, TOPICS, TopicNames, type Event } from '@tessera/contracts';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { AvroCodec, TOPICS, TopicNames } from '@tessera/contracts';
+import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { BenchInfrastructure } from './bench-infrastructure';
-import { appendBenchRun, round, runBench, withBenchRun } from './bench-runs';
+import { appendBenchRun, atFixedRate, round, runBench, waitFor, withBenchRun } from './bench-runs';
 import { readBenchOptions } from './bench-options';
-import { identityStream } from './identity-stream';
-import { relayOnOwnTopics } from './kafka-relay';
+import { postBatch } from './http-load';
+import { identityStream, segmentCall } from './identity-stream';
+import { relayEventStream } from './kafka-relay';
 import { percentiles, type Percentiles } from './percentiles';
 import { CpuMeter, infraPids, machineInfo, sourceHash } from './process-usage';
+import { ProfilesReader } from './profiles-reader';
 import { ServiceProcess } from './service-process';
 
 /**
@@ -38,30 +40,14 @@ async function main(): Promise<void> {
   await BenchInfrastructure.ensureRunning(options.root, options.kafkaBrokers, options.mongoUri);
   const kafka = new Kafka({ brokers: options.kafkaBrokers, logLevel: logLevel.NOTHING });
   log(`bare Kafka relay of ${EVENTS * 10} records`);
-  const records = identityStream(3, EVENTS * 10, `${runId}-relay`).map((event) => ({
-    key: codec.encode('EventKey', { key: event.userId ?? event.anonymousId ?? event.messageId }),
-    value: codec.encode('Event', event),
-  }));
   const relay = await withRun('relay', (infra, suffix) =>
-    relayOnOwnTopics(
+    relayEventStream(
       infra,
       options.kafkaBrokers,
       options.partitions,
       suffix,
-      records.length,
-      async (topic) => {
-        const producer = kafka.producer({
-          idempotent: true,
-          createPartitioner: Partitioners.DefaultPartitioner,
-        });
-        await producer.connect();
-        for (let start = 0; start < records.length; start += 500)
-          await producer.sendBatch({
-            topicMessages: [{ topic, messages: records.slice(start, start + 500) }],
-            acks: -1,
-          });
-        await producer.disconnect();
-      },
+      EVENTS * 10,
+      `${runId}-relay`,
     ),
   );
 
@@ -75,7 +61,7 @@ async function main(): Promise<void> {
         ...infraPids(),
       });
       const bodies = chunks(
-        identityStream(1, EVENTS, `${runId}-sat`).map(segmentCall),
+        identityStream(1, EVENTS, `${runId}-sat`).map((event) => segmentCall(event)),
         EVENTS_PER_REQUEST,
       );
       const started = performance.now();
@@ -126,51 +112,6 @@ async function main(): Promise<void> {
   await append(run);
 }
 
-/** Follows the profiles topic: the latest record of each key, and the events they hold. */
-class ProfilesReader {
-  private readonly counts = new Map<string, number>();
-  private folded = 0;
-  /** First time a record showed each user id (the latency phase gives each event its own user). */
-  readonly firstSeen = new Map<string, number>();
-
-  static async start(
-    kafka: Kafka,
-    topic: string,
-  ): Promise<{ reader: ProfilesReader; stop: () => Promise<void> }> {
-    const reader = new ProfilesReader();
-    const consumer = kafka.consumer({
-      groupId: `bench-profiles-${randomUUID()}`,
-      maxWaitTimeInMs: 20,
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        reader.take(message.key, message.value);
-        return Promise.resolve();
-      },
-    });
-    return { reader, stop: () => consumer.disconnect() };
-  }
-
-  foldedEvents(): number {
-    return this.folded;
-  }
-
-  private take(key: Buffer | null, value: Buffer | null): void {
-    if (!key) return;
-    const { profileId } = codec.decodeAs('ProfileKey', key);
-    const snapshot = value && codec.decodeAs('ProfileSnapshot', value);
-    const count = snapshot?.computed.eventCount ?? 0;
-    this.folded += count - (this.counts.get(profileId) ?? 0);
-    this.counts.set(profileId, count);
-    const now = performance.now();
-    for (const identifier of snapshot?.identifiers ?? [])
-      if (identifier.type === 'user_id' && !this.firstSeen.has(identifier.value))
-        this.firstSeen.set(identifier.value, now);
-  }
-}
-
 async function startPipeline(kafka: Kafka, suffix: string, database: string): Promise<Pipeline> {
   const workDir = path.join(options.root, 'tmp', 'bench', `pipeline-${runId}`);
   const services = {} as Pipeline['services'];
@@ -190,20 +131,17 @@ async function startPipeline(kafka: Kafka, suffix: string, database: string): Pr
         : undefined,
     });
   const writeKey = await services.ingestion.createSource('bench');
-  const { reader, stop } = await ProfilesReader.start(
+  const profiles = await ProfilesReader.start(
     kafka,
     new TopicNames(suffix).resolve(TOPICS.profiles),
   );
-  stopReaders.set(reader, stop);
   // The consumer groups settle before the first event arrives.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
-  return { services, writeKey, profiles: reader };
+  return { services, writeKey, profiles };
 }
 
-const stopReaders = new Map<ProfilesReader, () => Promise<void>>();
-
 async function stopPipeline(pipeline: Pipeline): Promise<void> {
-  await stopReaders.get(pipeline.profiles)?.();
+  await pipeline.profiles.stop();
   await Promise.all(SERVICES.map((name) => pipeline.services[name].stop()));
 }
 
@@ -217,17 +155,8 @@ async function sendAll(pipeline: Pipeline, bodies: object[][], connections: numb
   );
 }
 
-async function post(pipeline: Pipeline, batch: object[]): Promise<void> {
-  const response = await fetch(`${pipeline.services.ingestion.url}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${pipeline.writeKey}:`).toString('base64')}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ batch }),
-  });
-  if (response.status !== 200)
-    throw new Error(`ingestion answered ${response.status}: ${await response.text()}`);
+function post(pipeline: Pipeline, batch: object[]): Promise<void> {
+  return postBatch(pipeline.services.ingestion.url, pipeline.writeKey, batch);
 }
 
 /** Each event its own new customer; latency from sending it to the first profile record holding it. */
@@ -266,10 +195,8 @@ async function measureLatency(
       return Promise.resolve();
     },
   });
-  const ticks = LATENCY_SECONDS * 10;
   try {
-    for (let tick = 0; tick < ticks; tick++) {
-      const began = performance.now();
+    await atFixedRate(LATENCY_SECONDS * 10, 100, async (tick) => {
       const users: string[] = [];
       const calls = identityStream(tick + 7, perTick, `${runId}-lat-${tick}`).map((event, n) => {
         const userId = `lat-${runId}-${tick}-${n}`;
@@ -280,10 +207,7 @@ async function measureLatency(
       await post(pipeline, calls);
       const accepted = performance.now();
       for (const user of users) acceptedAt.set(user, accepted);
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.max(0, 100 - (performance.now() - began))),
-      );
-    }
+    });
     await waitFor(
       () => [...sentAt.keys()].every((user) => pipeline.profiles.firstSeen.has(user)),
       120_000,
@@ -310,32 +234,10 @@ async function measureLatency(
   };
 }
 
-/** The Segment call an accepted event came from. */
-function segmentCall(event: Event): object {
-  return {
-    type: 'track',
-    messageId: randomUUID(),
-    userId: event.userId ?? undefined,
-    anonymousId: event.anonymousId ?? undefined,
-    event: event.event,
-    properties: event.properties,
-    context: event.context,
-    timestamp: new Date().toISOString(),
-  };
-}
-
 function chunks<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, n) =>
     items.slice(n * size, (n + 1) * size),
   );
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function withRun<T>(

@@ -28,12 +28,12 @@ export function machineInfo(): MachineInfo {
 }
 
 /**
- * A hash of the service's source (apps/ingestion/src and libs/), so a figure can be matched with
- * the code it measured without asking git.
+ * A hash of the measured source (by default apps/ingestion/src and libs/), so a figure can be
+ * matched with the code it measured without asking git.
  */
-export function sourceHash(root: string): string {
+export function sourceHash(root: string, dirs = ['apps/ingestion/src', 'libs']): string {
   const hash = createHash('sha256');
-  const files = ['apps/ingestion/src', 'libs']
+  const files = dirs
     .flatMap((dir) =>
       readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' }).map((file) =>
         path.join(dir, file),

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 export interface ServiceProcessOptions {
   /** Which app to start (apps/<service>/src/main.ts). */
-  service: 'ingestion' | 'identity' | 'enrichment';
+  service: 'ingestion' | 'identity' | 'enrichment' | 'activation';
   root: string;
   kafkaBrokers: string[];
   mongoUri: string;
@@ -105,6 +105,17 @@ export class ServiceProcess {
       throw new Error(`source not created: ${response.status} ${JSON.stringify(body)}`);
     }
     return body.writeKey;
+  }
+
+  /** Creates a subscription through the activation API (`POST /v1/subscriptions`). */
+  async createSubscription(body: object): Promise<void> {
+    const response = await fetch(`${this.url}/v1/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 201)
+      throw new Error(`subscription not created: ${response.status} ${await response.text()}`);
   }
 
   /** Resident set size now, and its peak, in MiB (from /proc/<pid>/status). */
