@@ -5,10 +5,10 @@ import {
   startService,
   TestRun,
   waitForReady,
+  WebhookReceiver,
   type StartedService,
 } from '@tessera/testing';
 import { ActivationHarness, snapshot, TEST_ENV } from './activation-harness';
-import { WebhookReceiver } from './webhook-receiver';
 
 describe('two activation replicas', () => {
   let harness: ActivationHarness;

@@ -1,6 +1,5 @@
-import { eventually } from '@tessera/testing';
+import { eventually, WebhookReceiver } from '@tessera/testing';
 import { ActivationHarness, snapshot, type FailedView } from './activation-harness';
-import { WebhookReceiver } from './webhook-receiver';
 
 const failedOf = async (harness: ActivationHarness, id: string) =>
   (await harness.request<{ failed: FailedView[] }>('GET', `/v1/subscriptions/${id}/failed`)).body

@@ -1,4 +1,3 @@
-import { eventually } from '@tessera/testing';
 import { Webhook } from 'standardwebhooks';
 import {
   ActivationHarness,
@@ -8,7 +7,7 @@ import {
   type FailedView,
   type SubscriptionView,
 } from './activation-harness';
-import { WebhookReceiver, type ReceivedRequest } from './webhook-receiver';
+import { eventually, WebhookReceiver, type ReceivedRequest } from '@tessera/testing';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 

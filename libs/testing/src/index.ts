@@ -6,3 +6,5 @@ export { TestRun } from './test-run';
 export { freePort } from './free-port';
 export { exitOf, startService, waitForReady } from './service-process';
 export type { StartedService } from './service-process';
+export { WebhookReceiver } from './webhook-receiver';
+export type { Answer, ReceivedRequest, WebhookPayload } from './webhook-receiver';

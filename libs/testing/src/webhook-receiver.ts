@@ -11,6 +11,7 @@ export interface WebhookPayload {
     profileVersion?: number;
     mergedInto?: string;
     audienceId?: string;
+    identifiers?: { type: string; value: string }[];
   };
 }
 
@@ -28,7 +29,7 @@ export type Answer = (
   n: number,
 ) => { status: number; headers?: Record<string, string>; delayMs?: number; hang?: boolean };
 
-/** A webhook endpoint in the test process: records every request and answers as told. */
+/** A webhook endpoint in the test process (loopback): records every request and answers as told. */
 export class WebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
   inFlight = 0;
