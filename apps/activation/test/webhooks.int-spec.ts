@@ -164,9 +164,9 @@ describe('webhook retries', () => {
     expect(second.at - first.at).toBeGreaterThanOrEqual(1_900);
   });
 
-  it('parks a message after the last attempt, lists it as failed, and replays it', async () => {
+  it('retries a 4xx other than 410 like a 5xx, parks the message after the last attempt, lists it as failed, and replays it', async () => {
     receiver.answerWith((request) =>
-      request.payload.data?.profileId === 'p_doomed' ? { status: 500 } : { status: 200 },
+      request.payload.data?.profileId === 'p_doomed' ? { status: 422 } : { status: 200 },
     );
     await harness.publishSnapshots([snapshot('p_doomed', 1)]);
     await eventually(
@@ -182,7 +182,7 @@ describe('webhook retries', () => {
     expect(failed).toMatchObject({
       profileId: 'p_doomed',
       attempts: 4,
-      lastStatusCode: 500,
+      lastStatusCode: 422,
       type: 'profile.updated',
     });
     expect(failed.lastError).toMatch(/gave up after 4 attempts/);
@@ -194,7 +194,7 @@ describe('webhook retries', () => {
       'GET',
       `/v1/subscriptions/flaky/deliveries?messageId=${failed.messageId}`,
     );
-    expect(log.body.deliveries.map((entry) => entry.statusCode)).toEqual([500, 500, 500, 500]);
+    expect(log.body.deliveries.map((entry) => entry.statusCode)).toEqual([422, 422, 422, 422]);
     expect(log.body.deliveries[0]).toMatchObject({ attempt: 4, outcome: 'failed' });
     expect(typeof log.body.deliveries[0].latencyMs).toBe('number');
 

@@ -140,6 +140,14 @@ export class DeliveryRepository {
     return lanes.map((lane) => lane._id);
   }
 
+  /** Makes one parked lane due now. */
+  async wakeLane(laneId: string, now: number): Promise<void> {
+    await this.lanes.updateOne(
+      { _id: laneId, nextAttemptAt: null },
+      { $set: { nextAttemptAt: now } },
+    );
+  }
+
   /** Makes every waiting lane of a subscription due now (it was resumed or re-enabled). */
   async wake(subscriptionId: string, now: number): Promise<void> {
     await this.lanes.updateMany(

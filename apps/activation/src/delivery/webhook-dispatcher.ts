@@ -151,10 +151,20 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     while (lane) {
       const subscription = await this.deliverable(lane.subscriptionId);
       if (subscription === 'deleted') return this.deliveries.removeLane(laneId);
-      if (subscription === 'waiting') return this.deliveries.release(laneId, this.owner, null);
+      if (subscription === 'waiting') return this.park(laneId, lane.subscriptionId);
       if (this.stopping) return this.deliveries.release(laneId, this.owner, Date.now());
       lane = await this.deliverHead(lane, subscription);
     }
+  }
+
+  /**
+   * Parks a lane until its subscription can take webhooks again. Read again after parking: a
+   * change made meanwhile woke the lanes before this one was parked, so it wakes this one itself.
+   */
+  private async park(laneId: string, subscriptionId: string): Promise<void> {
+    await this.deliveries.release(laneId, this.owner, null);
+    const now = await this.subscriptions.find(subscriptionId);
+    if (now && isDeliverable(now)) await this.deliveries.wakeLane(laneId, Date.now());
   }
 
   /**
@@ -245,10 +255,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         next: 'gone',
         error: 'the endpoint answered 410 Gone; the subscription is disabled',
       };
-    const redirect = outcome.kind === 'response' && outcome.status >= 300 && outcome.status < 400;
     const error =
       outcome.kind === 'response'
-        ? `HTTP ${outcome.status}${redirect ? this.redirectNote : ''}`
+        ? `HTTP ${outcome.status}${outcome.location ? this.redirectNote : ''}`
         : outcome.reason;
     const retryAfter =
       outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, at) : undefined;

@@ -96,6 +96,16 @@ describe('parseNewSubscription', () => {
     ).toMatch(/reserved/);
   });
 
+  it('refuses a secret for anything but a webhook target, and a null target, with a message', () => {
+    const kafka = { type: 'kafka', topic: 'crm.profiles' };
+    expect(refused({ target: kafka, filter: { merges: true }, secret: 'whsec_x' })).toMatch(
+      /secret is for webhook targets/,
+    );
+    expect(refused({ target: null, filter: { merges: true }, secret: 'whsec_x' })).toMatch(
+      /secret is for webhook targets/,
+    );
+  });
+
   it('allows avro only for Kafka targets', () => {
     expect(refused({ target: webhook, filter: { merges: true }, format: 'avro' })).toMatch(
       /Kafka targets/,

@@ -31,7 +31,7 @@ export function parseNewSubscription(body: unknown, policy: AddressPolicy): NewS
   refuseUnknown(input, [...KNOWN, 'secret'], 'body');
   if (input.target === undefined) throw new InvalidSubscriptionError('target is required');
   if (input.filter === undefined) throw new InvalidSubscriptionError('filter is required');
-  if (input.secret !== undefined && (input.target as { type?: unknown }).type !== 'webhook')
+  if (input.secret !== undefined && (input.target as { type?: unknown } | null)?.type !== 'webhook')
     throw new InvalidSubscriptionError('secret is for webhook targets (they are signed)');
   const fields = parseFields(input, policy);
   return {
