@@ -11,6 +11,7 @@ import {
   type LaneDocument,
   type MessageDocument,
 } from './activation-store.schema';
+import { SettleBatcher, type MessageUpdate } from './settle-batcher';
 
 /** A lane's id: one subscription, one profile (subscription ids hold no `|`). */
 export function laneIdOf(subscriptionId: string, profileId: string): string {
@@ -19,6 +20,19 @@ export function laneIdOf(subscriptionId: string, profileId: string): string {
 
 export function subscriptionOfLane(laneId: string): string {
   return laneId.slice(0, laneId.indexOf('|'));
+}
+
+/** A lane this replica created, and so holds, while enqueueing: delivered without a claim or a read. */
+export interface CreatedLane {
+  lane: LaneDocument;
+  messages: MessageDocument[];
+}
+
+export interface Enqueued {
+  /** Every lane a message was appended to. */
+  lanes: string[];
+  /** Those of them the enqueue created, held by its claimant. */
+  created: CreatedLane[];
 }
 
 export interface Page<T> {
@@ -36,6 +50,7 @@ export class DeliveryRepository {
   private readonly lanes: Collection<LaneDocument>;
   private readonly attempts: Collection<AttemptDocument>;
   private readonly attemptLog: InsertBatcher<AttemptDocument>;
+  private readonly settles: SettleBatcher;
 
   constructor(
     @InjectModel(MESSAGE_MODEL) messages: Model<MessageDocument>,
@@ -46,15 +61,21 @@ export class DeliveryRepository {
     this.lanes = lanes.collection as unknown as Collection<LaneDocument>;
     this.attempts = attempts.collection as unknown as Collection<AttemptDocument>;
     this.attemptLog = new InsertBatcher(this.attempts);
+    this.settles = new SettleBatcher(this.messages);
   }
 
   /**
-   * Stores new messages and appends the pending ones to their lanes, in the given order; returns
-   * the lanes touched. A message stored before (a redelivered record) is appended again only
-   * while still pending: a lane may then list it twice, and the dispatcher skips a settled one.
+   * Stores new messages and appends the pending ones to their lanes, in the given order. A
+   * message stored before (a redelivered record) is appended again only while still pending: a
+   * lane may then list it twice, and the dispatcher skips a settled one. With a `claim`, the
+   * lanes this creates are held by its owner from the start.
    */
-  async enqueue(messages: MessageDocument[], firstAttemptAt: number): Promise<string[]> {
-    if (messages.length === 0) return [];
+  async enqueue(
+    messages: MessageDocument[],
+    firstAttemptAt: number,
+    claim: { owner: string; leaseUntil: number } | null = null,
+  ): Promise<Enqueued> {
+    if (messages.length === 0) return { lanes: [], created: [] };
     const duplicates = new Set(await insertReportingDuplicates(this.messages, messages));
     const stillPending = await this.pendingIds(
       messages.filter((_, index) => duplicates.has(index)).map((message) => message._id),
@@ -62,7 +83,7 @@ export class DeliveryRepository {
     const queued = messages.filter(
       (message, index) => !duplicates.has(index) || stillPending.has(message._id),
     );
-    return this.appendToLanes(queued, firstAttemptAt);
+    return this.appendToLanes(queued, firstAttemptAt, claim);
   }
 
   /** Takes a lane that is due and free; null when it is not (held, waiting, paused or gone). */
@@ -160,8 +181,9 @@ export class DeliveryRepository {
     return this.messages.findOne({ _id: id });
   }
 
-  async settle(id: string, update: Partial<MessageDocument>): Promise<void> {
-    await this.messages.updateOne({ _id: id }, { $set: update });
+  /** Records how a message ended an attempt (written in groups with other lanes' settles). */
+  settle(id: string, update: MessageUpdate): Promise<void> {
+    return this.settles.settle(id, update);
   }
 
   async logAttempt(attempt: AttemptDocument): Promise<void> {
@@ -231,7 +253,7 @@ export class DeliveryRepository {
         },
       },
     );
-    await this.appendToLanes(failed, now);
+    await this.appendToLanes(failed, now, null);
     return failed.length;
   }
 
@@ -256,38 +278,45 @@ export class DeliveryRepository {
   }
 
   private async appendToLanes(
-    messages: Pick<MessageDocument, '_id' | 'subscriptionId' | 'profileId'>[],
+    messages: MessageDocument[],
     firstAttemptAt: number,
-  ): Promise<string[]> {
-    const byLane = new Map<string, { subscriptionId: string; profileId: string; ids: string[] }>();
+    claim: { owner: string; leaseUntil: number } | null,
+  ): Promise<Enqueued> {
+    const byLane = new Map<string, MessageDocument[]>();
     for (const message of messages) {
       const laneId = laneIdOf(message.subscriptionId, message.profileId);
-      const lane = byLane.get(laneId) ?? {
-        subscriptionId: message.subscriptionId,
-        profileId: message.profileId,
-        ids: [],
-      };
-      lane.ids.push(message._id);
-      byLane.set(laneId, lane);
+      byLane.set(laneId, [...(byLane.get(laneId) ?? []), message]);
     }
-    if (byLane.size === 0) return [];
-    const operations: AnyBulkWriteOperation<LaneDocument>[] = [...byLane].map(([laneId, lane]) => ({
-      updateOne: {
-        filter: { _id: laneId },
-        update: {
-          $push: { queue: { $each: lane.ids } },
-          $setOnInsert: {
-            subscriptionId: lane.subscriptionId,
-            profileId: lane.profileId,
-            nextAttemptAt: firstAttemptAt,
-            leaseOwner: null,
-            leaseUntil: 0,
+    if (byLane.size === 0) return { lanes: [], created: [] };
+    const inserted = (laneId: string, queued: MessageDocument[]): LaneDocument => ({
+      _id: laneId,
+      subscriptionId: queued[0].subscriptionId,
+      profileId: queued[0].profileId,
+      queue: queued.map((message) => message._id),
+      nextAttemptAt: firstAttemptAt,
+      leaseOwner: claim?.owner ?? null,
+      leaseUntil: claim?.leaseUntil ?? 0,
+    });
+    const operations: AnyBulkWriteOperation<LaneDocument>[] = [...byLane].map(
+      ([laneId, queued]) => {
+        const { _id, queue, ...onInsert } = inserted(laneId, queued);
+        return {
+          updateOne: {
+            filter: { _id },
+            update: { $push: { queue: { $each: queue } }, $setOnInsert: onInsert },
+            upsert: true,
           },
-        },
-        upsert: true,
+        };
       },
-    }));
-    await this.lanes.bulkWrite(operations, { ordered: false });
-    return [...byLane.keys()];
+    );
+    const result = await this.lanes.bulkWrite(operations, { ordered: false });
+    // By id, not index: FerretDB numbers upserts among themselves, not among the operations.
+    const createdIds = new Set(Object.values(result.upsertedIds).map(String));
+    const created = claim
+      ? [...byLane]
+          .filter(([laneId]) => createdIds.has(laneId))
+          .map(([laneId, queued]) => ({ lane: inserted(laneId, queued), messages: queued }))
+      : [];
+    return { lanes: [...byLane.keys()], created };
   }
 }

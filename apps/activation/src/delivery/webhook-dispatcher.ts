@@ -20,7 +20,12 @@ import {
   type WebhookOutcome,
 } from '../webhooks';
 import type { AttemptDocument, LaneDocument, MessageDocument } from './activation-store.schema';
-import { DeliveryRepository, subscriptionOfLane } from './delivery.repository';
+import {
+  DeliveryRepository,
+  subscriptionOfLane,
+  type CreatedLane,
+  type Enqueued,
+} from './delivery.repository';
 
 /** Lanes remembered per subscription while it is at its concurrency limit. */
 const MAX_DEFERRED = 10_000;
@@ -46,8 +51,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private readonly sender: WebhookSender;
   private readonly running = new Map<string, Promise<void>>();
   private readonly inFlight = new Map<string, number>();
-  /** Lanes refused for a full subscription, started as its deliveries finish (bounded; the poll finds the rest). */
-  private readonly deferred = new Map<string, Set<string>>();
+  /**
+   * Lanes refused for a full subscription, started as its deliveries finish (bounded; the poll
+   * finds the rest). A lane this replica created while enqueueing comes with its lease and messages.
+   */
+  private readonly deferred = new Map<string, Map<string, CreatedLane | null>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -74,11 +82,29 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.stopping = true;
     clearInterval(this.timer);
     await Promise.allSettled(this.running.values());
+    // Lanes held but not started yet go back to the store, due now, for the other replicas.
+    const held = [...this.deferred.values()].flatMap((lanes) =>
+      [...lanes.values()].filter((entry): entry is CreatedLane => entry !== null),
+    );
+    await Promise.allSettled(
+      held.map((entry) => this.deliveries.release(entry.lane._id, this.owner, Date.now())),
+    );
   }
 
-  /** Starts the lanes the consumer just filled (those another replica holds are left to it). */
-  wake(laneIds: string[]): void {
-    for (const laneId of laneIds) this.start(laneId);
+  /**
+   * Starts the lanes the consumer just filled: those it created are held by this replica already
+   * (see `claimant`); the others are claimed, unless another replica holds them.
+   */
+  wake(enqueued: Enqueued): void {
+    const created = new Set(enqueued.created.map(({ lane }) => lane._id));
+    for (const held of enqueued.created) this.start(held.lane._id, held);
+    for (const laneId of enqueued.lanes) if (!created.has(laneId)) this.start(laneId);
+  }
+
+  /** The claim new lanes are created with when their first attempt is due at once. */
+  claimant(now: number, firstAttemptAt: number): { owner: string; leaseUntil: number } | null {
+    if (this.stopping || firstAttemptAt > now) return null;
+    return { owner: this.owner, leaseUntil: now + this.config.dispatch.leaseMs };
   }
 
   /** Starts every lane that is due; resolves when the look-up is done (not the deliveries). */
@@ -99,15 +125,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     while (this.running.size > 0) await Promise.allSettled(this.running.values());
   }
 
-  private start(laneId: string): void {
+  private start(laneId: string, held: CreatedLane | null = null): void {
     if (this.stopping || this.running.has(laneId)) return;
     const subscriptionId = subscriptionOfLane(laneId);
     if ((this.inFlight.get(subscriptionId) ?? 0) >= this.limitOf(subscriptionId)) {
-      this.defer(subscriptionId, laneId);
+      this.defer(subscriptionId, laneId, held);
       return;
     }
     this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 0) + 1);
-    const run = this.runLane(laneId)
+    const run = this.runLane(laneId, held)
       .catch((error: unknown) =>
         this.logger.warn(`lane ${laneId} interrupted; its lease runs out: ${String(error)}`),
       )
@@ -120,19 +146,22 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Remembers a lane a full subscription could not take now; it stays due in the store anyway. */
-  private defer(subscriptionId: string, laneId: string): void {
-    const lanes = this.deferred.get(subscriptionId) ?? new Set<string>();
-    if (lanes.size < MAX_DEFERRED) lanes.add(laneId);
+  private defer(subscriptionId: string, laneId: string, held: CreatedLane | null): void {
+    const lanes = this.deferred.get(subscriptionId) ?? new Map<string, CreatedLane | null>();
+    // Beyond the bound a held lane's lease runs out, and then the poll finds it.
+    if (lanes.size < MAX_DEFERRED || lanes.has(laneId))
+      lanes.set(laneId, held ?? lanes.get(laneId) ?? null);
     this.deferred.set(subscriptionId, lanes);
   }
 
   private startDeferred(subscriptionId: string): void {
     const lanes = this.deferred.get(subscriptionId);
-    const next = lanes?.values().next();
+    const next = lanes?.entries().next();
     if (!lanes || !next || next.done) return;
-    lanes.delete(next.value);
+    const [laneId, held] = next.value;
+    lanes.delete(laneId);
     if (lanes.size === 0) this.deferred.delete(subscriptionId);
-    this.start(next.value);
+    this.start(laneId, held);
   }
 
   private limitOf(subscriptionId: string): number {
@@ -141,19 +170,17 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     );
   }
 
-  private async runLane(laneId: string): Promise<void> {
-    let lane = await this.deliveries.claim(
-      laneId,
-      this.owner,
-      Date.now(),
-      this.config.dispatch.leaseMs,
-    );
+  private async runLane(laneId: string, held: CreatedLane | null): Promise<void> {
+    const known = new Map(held?.messages.map((message) => [message._id, message]));
+    let lane =
+      held?.lane ??
+      (await this.deliveries.claim(laneId, this.owner, Date.now(), this.config.dispatch.leaseMs));
     while (lane) {
       const subscription = await this.deliverable(lane.subscriptionId);
       if (subscription === 'deleted') return this.deliveries.removeLane(laneId);
       if (subscription === 'waiting') return this.park(laneId, lane.subscriptionId);
       if (this.stopping) return this.deliveries.release(laneId, this.owner, Date.now());
-      lane = await this.deliverHead(lane, subscription);
+      lane = await this.deliverHead(lane, subscription, known);
     }
   }
 
@@ -186,13 +213,16 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private async deliverHead(
     lane: LaneDocument,
     subscription: Subscription,
+    known: Map<string, MessageDocument>,
   ): Promise<LaneDocument | null> {
     const head = lane.queue[0];
     if (head === undefined) {
       if (await this.deliveries.removeIfEmpty(lane._id, this.owner)) return null;
       return this.deliveries.renew(lane._id, this.owner, this.leaseUntil());
     }
-    const message = await this.deliveries.message(head);
+    // A message the enqueue handed over is as stored: this replica has held its lane since.
+    const message = known.get(head) ?? (await this.deliveries.message(head));
+    known.delete(head);
     if (!message || message.status !== 'pending')
       return this.deliveries.pop(lane._id, this.owner, head, this.leaseUntil());
     const verdict = await this.attempt(subscription, message);
@@ -228,9 +258,20 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const attempt = message.attempts + 1;
     const verdict = this.verdictOf(outcome, attempt, at);
     const statusCode = outcome.kind === 'response' ? outcome.status : null;
-    await this.deliveries.logAttempt(attemptOf(message, attempt, at, outcome, verdict));
-    const settledAt = verdict.next === 'retry' ? null : Date.now();
-    await this.deliveries.settle(message._id, {
+    await Promise.all([
+      this.deliveries.logAttempt(attemptOf(message, attempt, at, outcome, verdict)),
+      this.settle(message, attempt, verdict, statusCode),
+    ]);
+    return verdict;
+  }
+
+  private settle(
+    message: MessageDocument,
+    attempt: number,
+    verdict: Verdict,
+    statusCode: number | null,
+  ): Promise<void> {
+    return this.deliveries.settle(message._id, {
       status:
         verdict.next === 'delivered'
           ? 'delivered'
@@ -241,9 +282,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       nextAttemptAt: verdict.next === 'retry' ? Date.now() + verdict.delayMs : null,
       lastStatusCode: statusCode,
       lastError: verdict.next === 'delivered' ? null : verdict.error,
-      settledAt,
     });
-    return verdict;
   }
 
   private verdictOf(outcome: WebhookOutcome, attempt: number, at: number): Verdict {

@@ -58,11 +58,16 @@ export class RouteChangesUseCase {
         const topic = subscription.target.topic;
         records.set(topic, [...(records.get(topic) ?? []), this.record(id, subscription, message)]);
       }
-    const [lanes] = await Promise.all([
-      this.deliveries.enqueue(outbox, now + (this.config.webhooks.retrySchedule[0] ?? 0)),
+    const firstAttemptAt = now + (this.config.webhooks.retrySchedule[0] ?? 0);
+    const [enqueued] = await Promise.all([
+      this.deliveries.enqueue(
+        outbox,
+        firstAttemptAt,
+        this.dispatcher.claimant(now, firstAttemptAt),
+      ),
       records.size > 0 ? this.publisher.publish(Object.fromEntries(records)) : undefined,
     ]);
-    this.dispatcher.wake(lanes);
+    this.dispatcher.wake(enqueued);
   }
 
   /** A Kafka target record keyed by profile: JSON, or (avro) the contract record itself. */

@@ -31,7 +31,7 @@ export function parseNewSubscription(body: unknown, policy: AddressPolicy): NewS
   refuseUnknown(input, [...KNOWN, 'secret'], 'body');
   if (input.target === undefined) throw new InvalidSubscriptionError('target is required');
   if (input.filter === undefined) throw new InvalidSubscriptionError('filter is required');
-  if (input.secret !== undefined && (input.target as { type?: unknown } | null)?.type !== 'webhook')
+  if (input.secret !== undefined && !isWebhookTarget(input.target))
     throw new InvalidSubscriptionError('secret is for webhook targets (they are signed)');
   const fields = parseFields(input, policy);
   return {
@@ -178,6 +178,10 @@ function audiencesOf(value: unknown): SubscriptionFilter['audiences'] {
   if (changes.length === 0)
     throw new InvalidSubscriptionError('filter.audiences.changes must not be empty');
   return { ids, changes: changes as ('entered' | 'exited')[] };
+}
+
+function isWebhookTarget(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'type' in value && value.type === 'webhook';
 }
 
 function checkedFormat(format: 'json' | 'avro', target: SubscriptionTarget): 'json' | 'avro' {

@@ -1,0 +1,69 @@
+import type { Collection } from 'mongodb';
+import type { MessageDocument } from './activation-store.schema';
+
+/** How a message ends up after an attempt (its `settledAt` is set when written, if it settled). */
+export type MessageUpdate = Pick<
+  MessageDocument,
+  'status' | 'attempts' | 'nextAttemptAt' | 'lastStatusCode' | 'lastError'
+>;
+
+interface Pending {
+  id: string;
+  update: MessageUpdate;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit of message updates: those that arrive while a write is in flight are written
+ * together, one `updateMany` per distinct update (most deliveries end alike: delivered on the
+ * first attempt with a 2xx), so many lanes' settles cost one round trip. Each caller resolves
+ * only once its own update is written.
+ */
+export class SettleBatcher {
+  private queue: Pending[] = [];
+  private writing = false;
+
+  constructor(private readonly messages: Collection<MessageDocument>) {}
+
+  settle(id: string, update: MessageUpdate): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id, update, resolve, reject });
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    if (this.writing || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.writing = true;
+    void this.write(batch).finally(() => {
+      this.writing = false;
+      this.drain();
+    });
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const groups = new Map<string, Pending[]>();
+    for (const entry of batch) {
+      const key = JSON.stringify(entry.update);
+      groups.set(key, [...(groups.get(key) ?? []), entry]);
+    }
+    const settledAt = Date.now();
+    await Promise.all(
+      [...groups.values()].map(async (entries) => {
+        const { update } = entries[0];
+        try {
+          await this.messages.updateMany(
+            { _id: { $in: entries.map((entry) => entry.id) } },
+            { $set: { ...update, settledAt: update.status === 'pending' ? null : settledAt } },
+          );
+          for (const entry of entries) entry.resolve();
+        } catch (error) {
+          for (const entry of entries) entry.reject(error);
+        }
+      }),
+    );
+  }
+}
