@@ -13,8 +13,10 @@ import {
   SUBSCRIPTION_MODEL,
   SubscriptionSchema,
 } from './delivery/activation-store.schema';
+import { DeliveryRetention } from './delivery/delivery-retention';
 import { DeliveryRepository } from './delivery/delivery.repository';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
+import { KafkaTargetWriter } from './routing/kafka-target-writer';
 import { ProfileChangesConsumer } from './routing/profile-changes.consumer';
 import { RouteChangesUseCase } from './routing/route-changes.use-case';
 import { SubscriptionRegistry } from './subscriptions/subscription-registry';
@@ -48,7 +50,9 @@ export class ActivationModule {
         SubscriptionRegistry,
         SubscriptionsService,
         DeliveryRepository,
+        DeliveryRetention,
         WebhookDispatcher,
+        KafkaTargetWriter,
         RouteChangesUseCase,
       ],
     };

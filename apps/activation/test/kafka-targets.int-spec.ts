@@ -158,6 +158,48 @@ describe('Kafka target subscriptions', () => {
     expect(json.some((record) => record.value?.toString().includes('profile.deleted'))).toBe(false);
   });
 
+  it('disables a subscription whose topic was deleted, and goes on with the others', async () => {
+    const doomedTopic = `doomed.profiles.${harness.run.id}`;
+    await harness.subscribe({
+      id: 'doomed',
+      target: { type: 'kafka', topic: doomedTopic },
+      filter: { profileUpdates: true },
+    });
+    const admin = harness.run.kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [doomedTopic] });
+    await eventually(
+      async () => !(await admin.listTopics()).includes(doomedTopic),
+      30_000,
+      'the topic gone',
+    );
+    await admin.disconnect();
+    await harness.publishSnapshots([snapshot('k_z', 1)]);
+    const key = harness.codec.encode('ProfileKey', { profileId: 'k_z' }).toString('hex');
+    await eventually(
+      () => avro.some((record) => record.key === key),
+      90_000,
+      'the other subscription still served',
+    );
+    const doomedNow = () =>
+      harness.request<{ status: string; statusReason: string }>('GET', '/v1/subscriptions/doomed');
+    // The producer gives up on the missing topic after its retries (about 12 s).
+    await eventually(
+      async () => (await doomedNow()).body.status === 'disabled',
+      90_000,
+      'the subscription disabled',
+    );
+    const doomed = await doomedNow();
+    expect(doomed.body.statusReason).toMatch(/does not exist/);
+    // The batch went on: a later change still reaches the other subscription.
+    await harness.publishSnapshots([snapshot('k_z', 2)]);
+    await eventually(
+      () => avro.filter((record) => record.key === key).length === 2,
+      60_000,
+      'the next change delivered',
+    );
+  });
+
   it('refuses a Kafka target on a reserved topic', async () => {
     const answer = await harness.request('POST', '/v1/subscriptions', {
       target: { type: 'kafka', topic: 'tessera.profiles.snapshot.v1' },

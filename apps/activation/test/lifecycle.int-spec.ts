@@ -8,6 +8,7 @@ import {
   WebhookReceiver,
   type StartedService,
 } from '@tessera/testing';
+import { DeliveryRetention } from '../src/delivery/delivery-retention';
 import { ActivationHarness, snapshot, TEST_ENV } from './activation-harness';
 
 describe('two activation replicas', () => {
@@ -100,6 +101,22 @@ describe('two activation replicas', () => {
     expect(deliveredOf()).toBe(0);
     await harness.request('PATCH', '/v1/subscriptions/everything', { status: 'active' });
     await eventually(() => deliveredOf() === held.length, 30_000, 'all held messages delivered');
+  });
+
+  it('remove delivered messages and the delivery log past retention, keeping failed ones', async () => {
+    const log = () =>
+      harness.request<{ deliveries: unknown[] }>('GET', '/v1/subscriptions/everything/deliveries');
+    expect((await log()).body.deliveries.length).toBeGreaterThan(0);
+    const retention = harness.replicas[0].app.get(DeliveryRetention);
+    const removed = await retention.sweep(Date.now() + 8 * 86_400_000);
+    expect(removed.messages).toBeGreaterThan(0);
+    expect((await log()).body.deliveries).toEqual([]);
+    const client = await harness.run.mongoClient();
+    const left = await client
+      .db(harness.config.mongo.database)
+      .collection('messages')
+      .countDocuments({ status: 'delivered' });
+    expect(left).toBe(0);
   });
 
   it('park an undecodable record on the dead-letter topic and deliver the records after it', async () => {

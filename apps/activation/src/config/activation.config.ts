@@ -29,6 +29,10 @@ export interface ActivationConfig extends PlatformConfig {
     pollMs: number;
     /** How long a replica holds a profile's queue while delivering; a stopped one's is freed after. */
     leaseMs: number;
+    /** How long delivered messages and the delivery log are kept (failed ones until replayed). */
+    retentionMs: number;
+    /** How often a replica removes what is older than that. */
+    retentionSweepMs: number;
   };
   /** How often a replica re-reads the subscriptions. */
   subscriptionsRefreshMs: number;
@@ -79,6 +83,13 @@ export function loadActivationConfig(
     dispatch: {
       pollMs: reader.integer('DELIVERY_POLL_MS', { default: 1_000, min: 50, max: 60_000 }),
       leaseMs,
+      retentionMs:
+        reader.integer('DELIVERY_RETENTION_DAYS', { default: 7, min: 1, max: 3_650 }) * 86_400_000,
+      retentionSweepMs: reader.integer('DELIVERY_RETENTION_SWEEP_MS', {
+        default: 3_600_000,
+        min: 1_000,
+        max: 86_400_000,
+      }),
     },
     subscriptionsRefreshMs: reader.integer('SUBSCRIPTIONS_REFRESH_MS', {
       default: 2_000,

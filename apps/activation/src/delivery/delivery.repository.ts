@@ -257,6 +257,16 @@ export class DeliveryRepository {
     return failed.length;
   }
 
+  /** Removes delivered messages settled, and delivery-log entries made, before `cutoff`. */
+  async removeSettledBefore(cutoff: number): Promise<{ messages: number; attempts: number }> {
+    const messages = await this.messages.deleteMany({
+      status: 'delivered',
+      settledAt: { $lt: cutoff },
+    });
+    const attempts = await this.attempts.deleteMany({ at: { $lt: cutoff } });
+    return { messages: messages.deletedCount, attempts: attempts.deletedCount };
+  }
+
   /** Forgets a deleted subscription's lanes, messages and log. */
   async removeSubscription(subscriptionId: string): Promise<void> {
     await this.lanes.deleteMany({ subscriptionId });

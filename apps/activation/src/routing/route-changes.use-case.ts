@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AvroCodec, TOMBSTONE_HEADERS } from '@tessera/contracts';
-import { KafkaPublisher, type OutboundRecord } from '@tessera/platform-kafka';
+import type { OutboundRecord } from '@tessera/platform-kafka';
 import { createHash } from 'node:crypto';
 import { ACTIVATION_CONFIG } from '../config/activation-config.token';
 import type { ActivationConfig } from '../config/activation.config';
@@ -10,6 +10,7 @@ import { WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import type { Subscription } from '../subscriptions/subscription';
 import { consentAllows, selects, type GrantedConsent } from '../subscriptions/subscription-filter';
 import { SubscriptionRegistry } from '../subscriptions/subscription-registry';
+import { KafkaTargetWriter } from './kafka-target-writer';
 import {
   activationMessageOf,
   messageBody,
@@ -30,7 +31,7 @@ export class RouteChangesUseCase {
   constructor(
     private readonly registry: SubscriptionRegistry,
     private readonly deliveries: DeliveryRepository,
-    private readonly publisher: KafkaPublisher,
+    private readonly targets: KafkaTargetWriter,
     private readonly dispatcher: WebhookDispatcher,
     private readonly codec: AvroCodec,
     @Inject(ACTIVATION_CONFIG) private readonly config: ActivationConfig,
@@ -65,7 +66,7 @@ export class RouteChangesUseCase {
         firstAttemptAt,
         this.dispatcher.claimant(now, firstAttemptAt),
       ),
-      records.size > 0 ? this.publisher.publish(Object.fromEntries(records)) : undefined,
+      this.targets.write(records),
     ]);
     this.dispatcher.wake(enqueued);
   }
