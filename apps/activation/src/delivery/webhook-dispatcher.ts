@@ -126,8 +126,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private start(laneId: string, held: CreatedLane | null = null): void {
-    if (this.stopping || this.running.has(laneId)) return;
+    if (this.stopping) return;
     const subscriptionId = subscriptionOfLane(laneId);
+    // A lane created anew while its predecessor's run is ending starts after it (we hold it).
+    if (this.running.has(laneId)) {
+      if (held) this.defer(subscriptionId, laneId, held);
+      return;
+    }
     if ((this.inFlight.get(subscriptionId) ?? 0) >= this.limitOf(subscriptionId)) {
       this.defer(subscriptionId, laneId, held);
       return;
