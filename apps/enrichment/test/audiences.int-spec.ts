@@ -158,6 +158,11 @@ describe('audiences', () => {
       30_000,
       'exited',
     );
+    // The merged-away profile's exit carries its person's consent: the survivor's now.
+    const exit = harness.memberships.find(
+      (m) => m.profileId === 'p_two' && m.audienceId === 'ordered' && m.reason === 'merged',
+    );
+    expect(exit?.consent).toEqual({ ads: true });
     // Evaluated now (not two days on): with both profiles' orders it is a German repeat buyer again.
     await eventually(
       () => harness.latest.get('p_buyer')?.mergedFrom.includes('p_two') === true,

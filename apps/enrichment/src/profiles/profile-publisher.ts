@@ -48,10 +48,13 @@ export class ProfilePublisher {
   }
 
   private async send(profiles: ProfileDocument[], mergedAway: ProfileDocument[]): Promise<void> {
+    const live = new Map(profiles.map((doc) => [doc._id, doc]));
     const changes = [...mergedAway, ...profiles].flatMap((doc) => {
       if (doc.audienceChanges.length === 0) return [];
-      // Subscribers that require consent judge the change by the profile's consent at it.
-      const consent = stateOf(doc).consent?.categoryPreferences ?? null;
+      // Subscribers that require consent judge the change by the profile's consent at it; a
+      // merged-away profile holds no state, and its person's consent is now the survivor's.
+      const holder = doc.state === null && doc.mergedInto ? live.get(doc.mergedInto) : doc;
+      const consent = holder ? (stateOf(holder).consent?.categoryPreferences ?? null) : null;
       return doc.audienceChanges.map((change) => ({
         key: this.key(doc._id),
         value: this.codec.encode('AudienceMembership', {
