@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { SubscriptionRepository } from '../src/subscriptions/subscription.repository';
 import {
   ActivationHarness,
   membership,
@@ -41,6 +42,17 @@ describe('webhook subscriptions', () => {
       secret: SECRET,
     });
     expect(subscription.secrets[0].secret).toBe(SECRET);
+    // Only the create and rotate answers, and /secrets, show the secrets themselves.
+    const shown = await harness.request<SubscriptionView>('GET', '/v1/subscriptions/signed');
+    expect(shown.body.secrets[0]).not.toHaveProperty('secret');
+    expect(
+      (
+        await harness.request<{ secrets: { secret: string }[] }>(
+          'GET',
+          '/v1/subscriptions/signed/secrets',
+        )
+      ).body.secrets[0].secret,
+    ).toBe(SECRET);
     await harness.publishSnapshots([snapshot('p_sig', 1, { traits: { plan: 'pro' } })]);
     await eventually(() => receiver.ofType('profile.updated').length > 0, 30_000, 'delivered');
     const [request] = receiver.ofType('profile.updated');
@@ -80,6 +92,19 @@ describe('webhook subscriptions', () => {
     expect(verify(fresh.secret, request)).toEqual(request.payload);
     expect(verify(SECRET, request)).toEqual(request.payload);
     await harness.request('DELETE', '/v1/subscriptions/signed');
+  });
+
+  it('does not let a change read before a 410 disabled the subscription undo it', async () => {
+    await harness.subscribe({
+      id: 'raced',
+      target: { type: 'webhook', url: receiver.url },
+      filter: { merges: true },
+    });
+    const repository = harness.replicas[0].app.get(SubscriptionRepository);
+    const read = (await repository.find('raced'))!;
+    await repository.disable('raced', 'the endpoint answered 410 Gone', Date.now());
+    expect(await repository.replace({ ...read, name: 'late' }, read.updatedAt)).toBe('changed');
+    expect((await repository.find('raced'))?.status).toBe('disabled');
   });
 
   it('answers 400 naming the field for a bad subscription, 404 for an unknown one, 401 without the token', async () => {

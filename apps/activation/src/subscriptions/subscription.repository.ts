@@ -35,19 +35,42 @@ export class SubscriptionRepository {
     }
   }
 
-  /** False when there is none with this id. */
-  async replace(subscription: Subscription): Promise<boolean> {
+  /**
+   * Writes a changed subscription over the version it was made from (`readAt`: that version's
+   * `updatedAt`): `replaced`, `missing`, or `changed` when another write (a 410 disabling it, a
+   * change through another replica) came in between.
+   */
+  async replace(
+    subscription: Subscription,
+    readAt: number,
+  ): Promise<'replaced' | 'missing' | 'changed'> {
     const { _id, ...fields } = documentOf(subscription);
-    const result = await this.subscriptions.updateOne({ _id }, { $set: fields });
-    return result.matchedCount === 1;
+    const result = await this.subscriptions.updateOne({ _id, updatedAt: readAt }, { $set: fields });
+    if (result.matchedCount === 1) return 'replaced';
+    return (await this.subscriptions.findOne({ _id })) ? 'changed' : 'missing';
   }
 
-  /** Disables a subscription, changing nothing else (a change made elsewhere meanwhile stays). */
+  /**
+   * Disables a subscription, changing nothing else: conditional on the version read, so a change
+   * made elsewhere meanwhile stays, and its `updatedAt` moves on (a PATCH read before it then fails).
+   */
   async disable(id: string, reason: string, now: number): Promise<void> {
-    await this.subscriptions.updateOne(
-      { _id: id },
-      { $set: { status: 'disabled', statusReason: reason, updatedAt: now } },
-    );
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.subscriptions.findOne({ _id: id });
+      if (!current) return;
+      const result = await this.subscriptions.updateOne(
+        { _id: id, updatedAt: current.updatedAt },
+        {
+          $set: {
+            status: 'disabled',
+            statusReason: reason,
+            updatedAt: Math.max(now, current.updatedAt + 1),
+          },
+        },
+      );
+      if (result.matchedCount === 1) return;
+    }
+    throw new Error(`subscription ${id} kept changing; not disabled`);
   }
 
   async delete(id: string): Promise<boolean> {

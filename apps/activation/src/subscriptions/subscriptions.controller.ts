@@ -19,11 +19,15 @@ import { DeliveryRepository } from '../delivery/delivery.repository';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import type { Subscription } from './subscription';
 import { InvalidSubscriptionError } from './subscription-input';
-import { SubscriptionExistsError, SubscriptionsService } from './subscriptions.service';
+import {
+  SubscriptionChangedError,
+  SubscriptionExistsError,
+  SubscriptionsService,
+} from './subscriptions.service';
 
 /**
  * Subscriptions: `POST/GET /v1/subscriptions`, `GET/PATCH/DELETE /v1/subscriptions/:id`,
- * `POST /v1/subscriptions/:id/secrets/rotate`, the delivery log `GET .../deliveries`, failed
+ * `POST /v1/subscriptions/:id/secrets/rotate`, `GET /v1/subscriptions/:id/secrets`, the delivery log `GET .../deliveries`, failed
  * deliveries `GET .../failed` and `POST .../failed/replay`. Every route needs the admin token.
  */
 @Controller('v1/subscriptions')
@@ -37,12 +41,14 @@ export class SubscriptionsController {
 
   @Post()
   async create(@Body() body: unknown) {
-    return viewOf(await answer(() => this.subscriptions.create(body)));
+    return viewOf(await answer(() => this.subscriptions.create(body)), 'with-secrets');
   }
 
   @Get()
   async list() {
-    return { subscriptions: (await this.subscriptions.list()).map(viewOf) };
+    return {
+      subscriptions: (await this.subscriptions.list()).map((entry) => viewOf(entry)),
+    };
   }
 
   @Get(':id')
@@ -64,7 +70,16 @@ export class SubscriptionsController {
   @Post(':id/secrets/rotate')
   @HttpCode(200)
   async rotate(@Param('id') id: string, @Body() body: unknown) {
-    return viewOf(found(await answer(() => this.subscriptions.rotateSecret(id, body)), id));
+    return viewOf(
+      found(await answer(() => this.subscriptions.rotateSecret(id, body)), id),
+      'with-secrets',
+    );
+  }
+
+  /** The signing secrets themselves; other answers show only when each was made and expires. */
+  @Get(':id/secrets')
+  async secrets(@Param('id') id: string) {
+    return { secrets: viewOf(found(await this.subscriptions.get(id), id), 'with-secrets').secrets };
   }
 
   @Get(':id/deliveries')
@@ -106,11 +121,12 @@ export class SubscriptionsController {
   }
 }
 
-function viewOf(subscription: Subscription) {
+/** A subscription as answered; its secrets only where asked for (create, rotate, `/secrets`). */
+function viewOf(subscription: Subscription, secrets: 'with-secrets' | 'without' = 'without') {
   return {
     ...subscription,
     secrets: subscription.secrets.map((entry) => ({
-      secret: entry.secret,
+      ...(secrets === 'with-secrets' ? { secret: entry.secret } : {}),
       createdAt: iso(entry.createdAt),
       expiresAt: entry.expiresAt === null ? null : iso(entry.expiresAt),
     })),
@@ -189,7 +205,7 @@ async function answer<T>(request: () => Promise<T>): Promise<T> {
     return await request();
   } catch (error) {
     if (error instanceof InvalidSubscriptionError) throw invalid(error.message);
-    if (error instanceof SubscriptionExistsError)
+    if (error instanceof SubscriptionExistsError || error instanceof SubscriptionChangedError)
       throw new ConflictException({ success: false, error: 'conflict', message: error.message });
     throw error;
   }

@@ -20,6 +20,14 @@ import {
 import { SubscriptionRegistry } from './subscription-registry';
 import { SubscriptionRepository } from './subscription.repository';
 
+/** Another write changed the subscription between this request's read and its write. */
+export class SubscriptionChangedError extends Error {
+  constructor(id: string) {
+    super(`subscription ${id} was changed meanwhile; read it again and repeat the change`);
+    this.name = 'SubscriptionChangedError';
+  }
+}
+
 export class SubscriptionExistsError extends Error {
   constructor(id: string) {
     super(`a subscription ${id} exists already`);
@@ -103,9 +111,9 @@ export class SubscriptionsService {
         fields.target.type === 'webhook' && current.secrets.length === 0
           ? [newSecret(null, now)]
           : current.secrets,
-      updatedAt: now,
+      updatedAt: Math.max(now, current.updatedAt + 1),
     };
-    if (!(await this.repository.replace(updated))) return null;
+    if (!(await this.write(updated, current))) return null;
     await this.registry.refresh();
     if (resumed) await this.deliveries.wake(id, now);
     return updated;
@@ -133,10 +141,22 @@ export class SubscriptionsService {
     const kept = current.secrets
       .filter((entry) => entry.expiresAt === null || entry.expiresAt > now)
       .map((entry) => ({ ...entry, expiresAt: Math.min(entry.expiresAt ?? until, until) }));
-    const updated = { ...current, secrets: [newSecret(secret, now), ...kept], updatedAt: now };
-    if (!(await this.repository.replace(updated))) return null;
+    const updated = {
+      ...current,
+      secrets: [newSecret(secret, now), ...kept],
+      // Strictly later, so that two writes in one millisecond still tell each other apart.
+      updatedAt: Math.max(now, current.updatedAt + 1),
+    };
+    if (!(await this.write(updated, current))) return null;
     await this.registry.refresh();
     return updated;
+  }
+
+  /** False when the subscription is gone; throws when it changed since `current` was read. */
+  private async write(updated: Subscription, current: Subscription): Promise<boolean> {
+    const outcome = await this.repository.replace(updated, current.updatedAt);
+    if (outcome === 'changed') throw new SubscriptionChangedError(current.id);
+    return outcome === 'replaced';
   }
 
   /** A Kafka target's topic exists before the subscription does (created when allowed). */

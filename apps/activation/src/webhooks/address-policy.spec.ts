@@ -32,6 +32,9 @@ describe('AddressPolicy', () => {
     ['ff02::1', 'multicast (ff00::/8)'],
     ['2001:db8::1', 'reserved for documentation (2001:db8::/32)'],
     ['64:ff9b::a00:1', 'NAT64 (64:ff9b::/96)'],
+    ['2002:a9fe:a9fe::1', '6to4 (2002::/16)'],
+    ['2001:0:4136:e378::1', 'Teredo (2001::/32)'],
+    ['fec0::1', 'site-local (deprecated) (fec0::/10)'],
   ])('refuses %s as %s', (address, range) => {
     expect(strict.check(address)).toEqual({ allowed: false, reason: `${address} is ${range}` });
   });

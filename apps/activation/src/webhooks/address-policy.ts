@@ -49,6 +49,10 @@ const BLOCKED_IPV6 = blockedRanges([
   ['2001:db8::/32', 'reserved for documentation'],
   // A NAT64 gateway would forward to any IPv4 address, internal ones included.
   ['64:ff9b::/96', 'NAT64'],
+  // Tunnels that carry an IPv4 address (6to4, Teredo) or the deprecated site-local range.
+  ['2002::/16', '6to4'],
+  ['2001::/32', 'Teredo'],
+  ['fec0::/10', 'site-local (deprecated)'],
 ]);
 
 /** IPv6 forms that carry an IPv4 address in their last 32 bits; the IPv4 address decides. */
