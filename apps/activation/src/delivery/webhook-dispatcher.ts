@@ -153,10 +153,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   /** Remembers a lane a full subscription could not take now; it stays due in the store anyway. */
   private defer(subscriptionId: string, laneId: string, held: CreatedLane | null): void {
     const lanes = this.deferred.get(subscriptionId) ?? new Map<string, CreatedLane | null>();
-    // Beyond the bound a held lane's lease runs out, and then the poll finds it. A waiting lane
-    // keeps no message bodies (they are read when it starts), so a backlog costs little memory.
+    // Beyond the bound a held lane's lease runs out, and then the poll finds it.
     if (lanes.size < MAX_DEFERRED || lanes.has(laneId))
-      lanes.set(laneId, held ? { lane: held.lane, messages: [] } : (lanes.get(laneId) ?? null));
+      lanes.set(laneId, held ?? lanes.get(laneId) ?? null);
     this.deferred.set(subscriptionId, lanes);
   }
 
