@@ -295,7 +295,9 @@ export class DeliveryRepository {
     const byLane = new Map<string, MessageDocument[]>();
     for (const message of messages) {
       const laneId = laneIdOf(message.subscriptionId, message.profileId);
-      byLane.set(laneId, [...(byLane.get(laneId) ?? []), message]);
+      const queued = byLane.get(laneId) ?? [];
+      queued.push(message);
+      byLane.set(laneId, queued);
     }
     if (byLane.size === 0) return { lanes: [], created: [] };
     const inserted = (laneId: string, queued: MessageDocument[]): LaneDocument => ({

@@ -48,7 +48,9 @@ export class SettleBatcher {
     const groups = new Map<string, Pending[]>();
     for (const entry of batch) {
       const key = JSON.stringify(entry.update);
-      groups.set(key, [...(groups.get(key) ?? []), entry]);
+      const group = groups.get(key) ?? [];
+      group.push(entry);
+      groups.set(key, group);
     }
     const settledAt = Date.now();
     await Promise.all(

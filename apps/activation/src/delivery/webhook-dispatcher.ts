@@ -33,7 +33,7 @@ const MAX_DEFERRED = 10_000;
 /** What one attempt came to, and what happens next. */
 type Verdict =
   | { next: 'delivered' }
-  | { next: 'retry'; delayMs: number; error: string }
+  | { next: 'retry'; nextAttemptAt: number; error: string }
   | { next: 'failed'; error: string }
   | { next: 'gone'; error: string };
 
@@ -235,7 +235,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     if (verdict.next !== 'retry' && verdict.next !== 'gone' && lane.queue.length === 1)
       if (await this.deliveries.removeIfOnly(lane._id, this.owner, head)) return null;
     if (verdict.next === 'retry') {
-      await this.deliveries.release(lane._id, this.owner, Date.now() + verdict.delayMs);
+      await this.deliveries.release(lane._id, this.owner, verdict.nextAttemptAt);
       return null;
     }
     if (verdict.next === 'gone') {
@@ -284,7 +284,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
             ? 'pending'
             : 'failed',
       attempts: attempt,
-      nextAttemptAt: verdict.next === 'retry' ? Date.now() + verdict.delayMs : null,
+      nextAttemptAt: verdict.next === 'retry' ? verdict.nextAttemptAt : null,
       lastStatusCode: statusCode,
       lastError: verdict.next === 'delivered' ? null : verdict.error,
     });
@@ -313,7 +313,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     );
     if (delayMs === undefined)
       return { next: 'failed', error: `gave up after ${attempt} attempts; last: ${error}` };
-    return { next: 'retry', delayMs, error };
+    return { next: 'retry', nextAttemptAt: Date.now() + delayMs, error };
   }
 
   private async disable(subscription: Subscription, reason: string): Promise<void> {

@@ -57,7 +57,9 @@ export class RouteChangesUseCase {
           continue;
         }
         const topic = subscription.target.topic;
-        records.set(topic, [...(records.get(topic) ?? []), this.record(id, subscription, message)]);
+        const onTopic = records.get(topic) ?? [];
+        onTopic.push(this.record(id, subscription, message));
+        records.set(topic, onTopic);
       }
     const firstAttemptAt = now + (this.config.webhooks.retrySchedule[0] ?? 0);
     const [enqueued] = await Promise.all([
