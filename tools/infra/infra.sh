@@ -98,6 +98,18 @@ running_pid() {
   fi
 }
 
+# True while our process for the component lives. A process in the middle of exec (the launcher
+# shell becoming nohup, nohup becoming the server) can briefly show an empty /proc/<pid>/cmdline,
+# so one failed look is not taken as death: it must fail three times, 0.3 s apart.
+still_running() {
+  local i
+  for i in 1 2 3; do
+    [[ -n $(running_pid "$1") ]] && return 0
+    ((i < 3)) && sleep 0.3
+  done
+  return 1
+}
+
 port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 external() {
@@ -308,7 +320,7 @@ wait_ready() {
   deadline=$((SECONDS + READY_TIMEOUT))
   log "$comp: waiting for readiness (real round trip, timeout ${READY_TIMEOUT}s)..."
   while ((SECONDS < deadline)); do
-    if [[ -z $(running_pid "$comp") ]]; then
+    if ! still_running "$comp"; then
       print_log_tail "$comp"
       die "$comp: process exited during startup (see logs above)"
     fi
