@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+
+/** One privacy hash key for every service a bench starts (ingestion and identity must agree). */
+const privacyHashKey = `bench-privacy-${randomBytes(12).toString('hex')}`;
 import path from 'node:path';
 
 export interface ServiceProcessOptions {
@@ -70,6 +73,7 @@ export class ServiceProcess {
           PORT: String(port),
           ADMIN_TOKEN: token,
           WRITE_KEY_PEPPER: `bench-pepper-${randomBytes(12).toString('hex')}`,
+          PRIVACY_HASH_KEY: privacyHashKey,
           KAFKA_BROKERS: options.kafkaBrokers.join(','),
           MONGODB_URI: options.mongoUri,
           MONGODB_DATABASE: options.database,

@@ -11,6 +11,7 @@ export SWC_NODE_PROJECT=tsconfig.base.json
 # Local defaults for the secrets ingestion requires; set your own outside a laptop.
 export ADMIN_TOKEN="${ADMIN_TOKEN:-tessera-local-admin-token}"
 export WRITE_KEY_PEPPER="${WRITE_KEY_PEPPER:-tessera-local-write-key-pepper}"
+export PRIVACY_HASH_KEY="${PRIVACY_HASH_KEY:-tessera-local-privacy-hash-key}"
 # On a laptop, webhooks may reach receivers on this machine (refused by default, as SSRF).
 export WEBHOOK_ALLOWLIST="${WEBHOOK_ALLOWLIST:-127.0.0.1/32,::1/128}"
 LOG_DIR="${TESSERA_LOG_DIR:-$PWD/tmp/logs}"

@@ -67,7 +67,7 @@ stop_service() {
 trap stop_service EXIT
 
 log "starting ingestion on $BASE_URL (topics *.$TOPIC_SUFFIX, database $DATABASE, log $SERVICE_LOG)"
-PORT="$PORT" HTTP_HOST=127.0.0.1 ADMIN_TOKEN="$ADMIN_TOKEN" WRITE_KEY_PEPPER="$(random_secret)" \
+PORT="$PORT" HTTP_HOST=127.0.0.1 ADMIN_TOKEN="$ADMIN_TOKEN" WRITE_KEY_PEPPER="$(random_secret)" PRIVACY_HASH_KEY="$(random_secret)" \
   TESSERA_TOPIC_SUFFIX="$TOPIC_SUFFIX" MONGODB_DATABASE="$DATABASE" KAFKA_TOPIC_PARTITIONS=1 \
   LOG_LEVEL=warn SWC_NODE_PROJECT=tsconfig.base.json \
   node -r @swc-node/register apps/ingestion/src/main.ts >"$SERVICE_LOG" 2>&1 &

@@ -10,6 +10,8 @@ export const TOPICS = {
   profiles: 'tessera.profiles.snapshot.v1',
   audiences: 'tessera.audiences.membership.v1',
   privacyRequests: 'tessera.privacy.requested.v1',
+  privacyResolutions: 'tessera.privacy.resolved.v1',
+  privacyStatuses: 'tessera.privacy.status.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

@@ -160,4 +160,29 @@ export const SAMPLE_RECORDS: { [N in SchemaName]: SchemaTypes[N] } = {
     at: 1_700_000_000_400,
     consent: { marketing: true, advertising: false },
   },
+  PrivacyRequestKey: { requestId: 'prq_5sYdK2fW9xQm' },
+  PrivacyRequest: {
+    requestId: 'prq_5sYdK2fW9xQm',
+    type: 'suppress_with_delete',
+    identifier: { type: 'email', value: 'ada@example.com' },
+    requestedAt: 1_700_000_000_500,
+  },
+  PrivacyResolution: {
+    requestId: 'prq_5sYdK2fW9xQm',
+    type: 'suppress_with_delete',
+    profileId: 'p_aa',
+    profileIds: ['p_aa', 'p_zz'],
+    identifierHashes: [
+      '5f0c3ab2d1e4f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5',
+      '0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9',
+    ],
+    resolvedAt: 1_700_000_000_600,
+  },
+  PrivacyStatus: {
+    requestId: 'prq_5sYdK2fW9xQm',
+    service: 'enrichment',
+    status: 'done',
+    detail: 'deleted 2 profiles, 14 timeline events, 1 audience membership',
+    at: 1_700_000_000_700,
+  },
 };

@@ -2,6 +2,7 @@ export { blockedBecause } from './blocked-values';
 export { extractIdentifiers } from './extract-identifiers';
 export type { DroppedIdentifier, ExtractedIdentifiers } from './extract-identifiers';
 export { IDENTIFIER_TYPE, identifierKey, KNOWN_TYPES } from './identifier';
+export { identifierHash } from './identifier-hash';
 export type { Identifier, KnownIdentifierType } from './identifier';
 export {
   compareTypePriority,
@@ -11,6 +12,8 @@ export {
   limitOf,
 } from './identity-rules';
 export type { IdentityRules, IdentityRulesInput } from './identity-rules';
+export { IDENTITY_RULE_VARIABLES, readIdentityRules } from './identity-rules-settings';
+export type { RuleSettingsReader } from './identity-rules-settings';
 export {
   MAX_IDENTIFIER_LENGTH,
   normaliseEmail,

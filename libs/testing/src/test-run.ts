@@ -59,6 +59,7 @@ export class TestRun {
       // Secrets the services require; test values only.
       ADMIN_TOKEN: 'test-admin-token-0123456789',
       WRITE_KEY_PEPPER: 'test-pepper-0123456789',
+      PRIVACY_HASH_KEY: 'test-privacy-hash-key-0123456789',
     };
   }
 

@@ -1,7 +1,10 @@
 import { ConfigError } from '@tessera/platform-config';
 import { loadIdentityConfig } from './identity.config';
 
-const BASE = { ADMIN_TOKEN: 'test-admin-token-0123456789' };
+const BASE = {
+  ADMIN_TOKEN: 'test-admin-token-0123456789',
+  PRIVACY_HASH_KEY: 'test-privacy-hash-key-0123456789',
+};
 
 describe('loadIdentityConfig', () => {
   it('listens on 8081 and uses its own database by default', () => {

@@ -1,7 +1,11 @@
 import { ConfigError } from '@tessera/platform-config';
 import { loadIngestionConfig } from './ingestion.config';
 
-const secrets = { ADMIN_TOKEN: 'a'.repeat(32), WRITE_KEY_PEPPER: 'p'.repeat(32) };
+const secrets = {
+  ADMIN_TOKEN: 'a'.repeat(32),
+  WRITE_KEY_PEPPER: 'p'.repeat(32),
+  PRIVACY_HASH_KEY: 'h'.repeat(32),
+};
 
 describe('loadIngestionConfig', () => {
   it('listens on 8080 with the documented limits by default', () => {
@@ -13,10 +17,10 @@ describe('loadIngestionConfig', () => {
     expect(config.rateLimit.eventsPerSecond).toBe(0);
   });
 
-  it('refuses to start without an admin token and a write-key pepper, naming both', () => {
+  it('refuses to start without its secrets, naming each', () => {
     expect(() => loadIngestionConfig({})).toThrow(ConfigError);
     expect(() => loadIngestionConfig({})).toThrow(
-      /ADMIN_TOKEN is required[\s\S]*WRITE_KEY_PEPPER is required/,
+      /ADMIN_TOKEN is required[\s\S]*WRITE_KEY_PEPPER is required[\s\S]*PRIVACY_HASH_KEY is required/,
     );
   });
 

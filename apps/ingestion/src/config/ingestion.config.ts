@@ -1,3 +1,4 @@
+import { readIdentityRules, type IdentityRules } from '@tessera/identity';
 import { EnvReader, readPlatformConfig, type PlatformConfig } from '@tessera/platform-config';
 
 export interface IngestionConfig extends PlatformConfig {
@@ -5,6 +6,10 @@ export interface IngestionConfig extends PlatformConfig {
   adminToken: string;
   /** Secret mixed into write-key hashes, so a copy of the database does not reveal usable keys. */
   writeKeyPepper: string;
+  /** Key of the hashed identifiers on the suppression list; the same value as identity's. */
+  privacyHashKey: string;
+  /** The identity service's rules, to extract an event's identifiers as it does (suppression). */
+  identityRules: IdentityRules;
   limits: { maxEventBytes: number; maxRequestBytes: number };
   dedupeWindowSeconds: number;
   /** Default per-source rate limit in events/s across one replica; 0 = off. */
@@ -28,6 +33,8 @@ export function loadIngestionConfig(
     }),
     adminToken: reader.secret('ADMIN_TOKEN', { minLength: 16 }),
     writeKeyPepper: reader.secret('WRITE_KEY_PEPPER', { minLength: 16 }),
+    privacyHashKey: reader.secret('PRIVACY_HASH_KEY', { minLength: 16 }),
+    identityRules: readIdentityRules(reader),
     limits: {
       maxEventBytes: reader.integer('INGEST_MAX_EVENT_BYTES', {
         default: 32 * 1024,

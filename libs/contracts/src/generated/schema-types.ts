@@ -132,6 +132,68 @@ export interface Identifier {
   value: string;
 }
 
+/** A privacy request accepted by the ingestion service (POST /v1/privacy/requests). Keyed by PrivacyRequestKey. The identity service turns its identifier into the whole profile and publishes a PrivacyResolution. It carries the identifier in clear: set this topic's retention to the deletion promise (docs/privacy.md). */
+export interface PrivacyRequest {
+  /** The request's id (prq_...). */
+  requestId: string;
+  /** What to do. */
+  type: PrivacyRequestType;
+  /** Any identifier of the person. */
+  identifier: PrivacyIdentifier;
+  /** When ingestion accepted the request (epoch milliseconds, UTC). */
+  requestedAt: number;
+}
+
+/** delete: forget the profile (a later event starts a new one); suppress: keep the profile, drop every later event carrying any of its identifiers; suppress_with_delete: both; unsuppress: lift a suppression. */
+export type PrivacyRequestType = 'delete' | 'suppress' | 'suppress_with_delete' | 'unsuppress';
+
+/** The identifier the request names, normalised as the identity service normalises it. */
+export interface PrivacyIdentifier {
+  /** user_id, anonymous_id, email, phone, device_id, advertising_id or an external id type (crm_id). */
+  type: string;
+  /** The normalised value. */
+  value: string;
+}
+
+/** Kafka key of the privacy request and status topics, so one request's records stay in order. */
+export interface PrivacyRequestKey {
+  /** The privacy request's id (prq_...). */
+  requestId: string;
+}
+
+/** A privacy request as the identity service resolved it: the whole profile the identifier belongs to, with every identifier hashed. Ingestion, enrichment and activation act on it. Keyed by PrivacyRequestKey. */
+export interface PrivacyResolution {
+  /** The request's id (prq_...). */
+  requestId: string;
+  /** What to do (see PrivacyRequest.type). */
+  type: PrivacyRequestType;
+  /** The live profile the identifier belonged to; null when the identity graph did not know it (nothing found). */
+  profileId: string | null;
+  /** profileId and every profile merged into it: what enrichment and activation delete. Empty when nothing was found. */
+  profileIds: string[];
+  /** HMAC-SHA256 (hex, keyed by PRIVACY_HASH_KEY) of `<type>:<value>` of every identifier of the profile, or of the requested identifier alone when nothing was found: what ingestion adds to (or, for unsuppress, removes from) its suppression list. */
+  identifierHashes: string[];
+  /** When the identity service resolved (and, for deletions, deleted) it. */
+  resolvedAt: number;
+}
+
+/** One service's outcome for a privacy request; ingestion gathers them into the request's status (GET /v1/privacy/requests/:id). Keyed by PrivacyRequestKey. */
+export interface PrivacyStatus {
+  /** The request's id (prq_...). */
+  requestId: string;
+  /** ingestion, identity, enrichment or activation. */
+  service: string;
+  /** The outcome. */
+  status: PrivacyOutcome;
+  /** What was done, in words and counts (`deleted 1 profile, 3 identifiers`, `nothing found`), or why it failed. Never an identifier. */
+  detail: string;
+  /** When the service finished its part. */
+  at: number;
+}
+
+/** done: the service did its part (or had nothing to do); failed: it could not, and says why. */
+export type PrivacyOutcome = 'done' | 'failed';
+
 /** Kafka key of profile topics, so compaction keeps the latest snapshot of each profile. */
 export interface ProfileKey {
   /** Tessera's id of the resolved profile. */
@@ -342,6 +404,10 @@ export const SCHEMA_NAMES = [
   'Event',
   'EventKey',
   'IdentityMerge',
+  'PrivacyRequest',
+  'PrivacyRequestKey',
+  'PrivacyResolution',
+  'PrivacyStatus',
   'ProfileKey',
   'ProfileSnapshot',
   'RejectedEvent',
@@ -358,6 +424,10 @@ export interface SchemaTypes {
   Event: Event;
   EventKey: EventKey;
   IdentityMerge: IdentityMerge;
+  PrivacyRequest: PrivacyRequest;
+  PrivacyRequestKey: PrivacyRequestKey;
+  PrivacyResolution: PrivacyResolution;
+  PrivacyStatus: PrivacyStatus;
   ProfileKey: ProfileKey;
   ProfileSnapshot: ProfileSnapshot;
   RejectedEvent: RejectedEvent;
