@@ -18,8 +18,8 @@ export class AppModule {
           logger,
           kafka: {
             consumerGroup: ENRICHMENT_CONSUMER_GROUP,
-            consumes: [TOPICS.resolvedEvents, TOPICS.identityMerges],
-            produces: [TOPICS.profiles, TOPICS.audiences],
+            consumes: [TOPICS.resolvedEvents, TOPICS.identityMerges, TOPICS.privacyResolutions],
+            produces: [TOPICS.profiles, TOPICS.audiences, TOPICS.privacyStatuses],
           },
         }),
         ProfilesModule.register(config),

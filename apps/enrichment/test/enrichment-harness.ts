@@ -4,6 +4,8 @@ import {
   type AudienceMembership,
   type DeadLetter,
   type IdentityMerge,
+  type PrivacyResolution,
+  type PrivacyStatus,
   type ProfileSnapshot,
   type ResolvedEvent,
 } from '@tessera/contracts';
@@ -29,6 +31,8 @@ export class EnrichmentHarness {
   readonly tombstoneHeaders = new Map<string, Record<string, string>>();
   readonly deadLetters: DeadLetter[] = [];
   readonly memberships: AudienceMembership[] = [];
+  /** Every record of the privacy statuses topic, in the order read. */
+  readonly privacyStatuses: PrivacyStatus[] = [];
   readonly replicas: RunningService[] = [];
   private readonly readers: Consumer[] = [];
   private readonly producer: KafkaPublisher;
@@ -65,7 +69,10 @@ export class EnrichmentHarness {
     await harness.follow(run.topics.resolve(TOPICS.audiences), (_key, value) => {
       if (value) harness.memberships.push(harness.codec.decodeAs('AudienceMembership', value));
     });
-    for (const topic of [TOPICS.resolvedEvents, TOPICS.identityMerges])
+    await harness.follow(run.topics.resolve(TOPICS.privacyStatuses), (_key, value) => {
+      if (value) harness.privacyStatuses.push(harness.codec.decodeAs('PrivacyStatus', value));
+    });
+    for (const topic of [TOPICS.resolvedEvents, TOPICS.identityMerges, TOPICS.privacyResolutions])
       await harness.follow(run.topics.deadLetter(topic), (_key, value) => {
         if (value) harness.deadLetters.push(harness.codec.decodeAs('DeadLetter', value));
       });
@@ -106,6 +113,39 @@ export class EnrichmentHarness {
               ],
             },
       );
+  }
+
+  /**
+   * Publishes inputs all keyed by `key`, so they are read in order on one partition: the last one
+   * having taken effect shows the ones before it were consumed.
+   */
+  async publishInOrder(key: string, inputs: EnrichmentInput[]): Promise<void> {
+    for (const input of inputs)
+      await this.producer.publish({
+        [this.run.topics.resolve(
+          input.kind === 'event' ? TOPICS.resolvedEvents : TOPICS.identityMerges,
+        )]: [
+          {
+            key: this.codec.encode('ProfileKey', { profileId: key }),
+            value:
+              input.kind === 'event'
+                ? this.codec.encode('ResolvedEvent', input.event)
+                : this.codec.encode('IdentityMerge', input.merge),
+          },
+        ],
+      });
+  }
+
+  /** Publishes a privacy request as the identity service resolved it. */
+  async publishResolution(resolution: PrivacyResolution): Promise<void> {
+    await this.producer.publish({
+      [this.run.topics.resolve(TOPICS.privacyResolutions)]: [
+        {
+          key: this.codec.encode('PrivacyRequestKey', { requestId: resolution.requestId }),
+          value: this.codec.encode('PrivacyResolution', resolution),
+        },
+      ],
+    });
   }
 
   /** Raw bytes on an input topic (poison records). */

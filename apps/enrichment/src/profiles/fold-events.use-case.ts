@@ -1,10 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { ResolvedEvent } from '@tessera/contracts';
 import { identifierKey } from '@tessera/identity';
 import { TransientError } from '@tessera/platform-kafka';
 import { changedFields, foldEvents, newProfile, profileEventOf } from '@tessera/profile';
 import { ProfileDefinitions } from '../audiences/profile-definitions';
+import { EnrichmentMetrics } from '../metrics/enrichment-metrics';
+import { ErasedProfilesRepository } from './erased-profiles.repository';
 import { MAX_ATTEMPTS, ProfileGraph } from './profile-graph';
+import { ProfileEraser } from './profile-eraser';
 import { ProfilePublisher } from './profile-publisher';
 import { ProfileStoreRepository, type ProfileWrite } from './profile-store.repository';
 import type { IdentifierDocument, ProfileDocument, TimelineDocument } from './profile-store.schema';
@@ -30,29 +33,49 @@ interface ProfileGroup {
  * A redelivered event is skipped when its timeline entry exists, or when it is in its profile's
  * `inflight` (its writer stopped before 4: this run publishes the profile and stores the entry).
  * A profile another replica wrote meanwhile is read and planned again.
+ *
+ * An event of a profile a privacy request deleted is dropped. A deletion that came while the batch
+ * was being folded is found after it, and what the batch wrote of that profile is deleted too.
  */
 @Injectable()
 export class FoldEventsUseCase {
+  private readonly logger = new Logger(FoldEventsUseCase.name);
+
   constructor(
     private readonly store: ProfileStoreRepository,
     private readonly graph: ProfileGraph,
     private readonly publisher: ProfilePublisher,
     private readonly definitions: ProfileDefinitions,
+    private readonly erased: ErasedProfilesRepository,
+    private readonly eraser: ProfileEraser,
+    private readonly metrics: EnrichmentMetrics,
   ) {}
 
   async fold(batch: ResolvedEvent[]): Promise<void> {
     let pending = [...new Map(batch.map((event) => [event.messageId, event])).values()];
+    const touched = new Set<string>();
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt === MAX_ATTEMPTS)
         throw new TransientError(`${pending.length} events kept losing races for their profiles`);
       if (attempt > 0) await pause(attempt);
-      pending = await this.attempt(pending);
+      pending = await this.attempt(pending, touched);
     }
+    const late = await this.erased.among(touched);
+    if (late.size === 0) return;
+    this.metrics.deletedAgain(late.size);
+    this.logger.warn(`${late.size} profiles deleted while this batch folded them: deleted again`);
+    await this.eraser.erase(await this.eraser.survey(late));
   }
 
   /** One pass over the events; returns those whose profile another replica wrote meanwhile. */
-  private async attempt(events: ResolvedEvent[]): Promise<ResolvedEvent[]> {
+  private async attempt(all: ResolvedEvent[], touched: Set<string>): Promise<ResolvedEvent[]> {
+    const erased = await this.erased.among(all.map((event) => event.profileId));
+    const events = all.filter((event) => !erased.has(event.profileId));
+    this.metrics.droppedForDeletion('event', all.length - events.length);
+    if (events.length === 0) return [];
     const groups = await this.groupByProfile(events);
+    for (const event of events) touched.add(event.profileId);
+    for (const id of groups.keys()) touched.add(id);
     const stored = await this.store.storedEvents([
       ...events.map((event) => event.messageId),
       ...[...groups.values()].flatMap((group) => group.doc?.inflight ?? []),

@@ -11,6 +11,6 @@ export class IdentityMergesConsumer {
 
   @EventPattern(TOPICS.identityMerges, { schema: 'IdentityMerge' })
   async handle(messages: ConsumedMessage<IdentityMerge>[]): Promise<void> {
-    for (const message of messages) await this.mergeProfiles.merge(message.value);
+    await this.mergeProfiles.mergeAll(messages.map((message) => message.value));
   }
 }

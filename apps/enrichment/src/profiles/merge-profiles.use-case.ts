@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { IdentityMerge } from '@tessera/contracts';
 import { TransientError } from '@tessera/platform-kafka';
 import { newProfile } from '@tessera/profile';
 import { ProfileDefinitions } from '../audiences/profile-definitions';
+import { EnrichmentMetrics } from '../metrics/enrichment-metrics';
+import { ErasedProfilesRepository } from './erased-profiles.repository';
 import { MAX_ATTEMPTS, ProfileGraph } from './profile-graph';
+import { ProfileEraser } from './profile-eraser';
 import { ProfilePublisher } from './profile-publisher';
 import { ProfileStoreRepository } from './profile-store.repository';
 
@@ -12,15 +15,38 @@ import { ProfileStoreRepository } from './profile-store.repository';
  * whoever meets it next finishes the merge), then folded into the survivor. Each step is
  * idempotent, so a redelivered merge changes nothing, and merges and events commute: an event of
  * a merged-away profile that arrives later is folded into the survivor.
+ *
+ * A merge of a profile a privacy request deleted (either side) is dropped: carried out, it would
+ * bring the profile back. A deletion that came while merging is found after it, and what the
+ * merges wrote of that profile is deleted too.
  */
 @Injectable()
 export class MergeProfilesUseCase {
+  private readonly logger = new Logger(MergeProfilesUseCase.name);
+
   constructor(
     private readonly store: ProfileStoreRepository,
     private readonly graph: ProfileGraph,
     private readonly publisher: ProfilePublisher,
     private readonly definitions: ProfileDefinitions,
+    private readonly erased: ErasedProfilesRepository,
+    private readonly eraser: ProfileEraser,
+    private readonly metrics: EnrichmentMetrics,
   ) {}
+
+  /** Carries out a partition's merges in order. */
+  async mergeAll(merges: IdentityMerge[]): Promise<void> {
+    const ids = (list: IdentityMerge[]) => list.flatMap((merge) => [merge.from, merge.into]);
+    const erased = await this.erased.among(ids(merges));
+    const kept = merges.filter((merge) => !erased.has(merge.from) && !erased.has(merge.into));
+    this.metrics.droppedForDeletion('merge', merges.length - kept.length);
+    for (const merge of kept) await this.merge(merge);
+    const late = await this.erased.among(ids(kept));
+    if (late.size === 0) return;
+    this.metrics.deletedAgain(late.size);
+    this.logger.warn(`${late.size} profiles deleted while these merges wrote them: deleted again`);
+    await this.eraser.erase(await this.eraser.survey(late));
+  }
 
   async merge(merge: IdentityMerge): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {

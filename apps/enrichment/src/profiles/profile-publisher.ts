@@ -9,6 +9,8 @@ import { isLive, stateOf } from './stored-profile';
 
 /** The replica that changes a profile last publishes it last; this only bounds a busy loop. */
 const MAX_ROUNDS = 20;
+/** Tombstone and audience exit reason of a profile deleted by a privacy request. */
+const DELETED = 'deleted';
 
 /**
  * Writes profile snapshots (tombstones for merged-away profiles) to the compacted profiles topic,
@@ -33,11 +35,15 @@ export class ProfilePublisher {
   async publish(profiles: ProfileDocument[], mergedAway: ProfileDocument[] = []): Promise<void> {
     let snapshots = profiles;
     let tombstones = mergedAway;
+    const deleted: ProfileDocument[] = [];
     // Each round follows a change another replica made between our send and our read.
     for (let round = 0; snapshots.length + tombstones.length > 0 && round < MAX_ROUNDS; round++) {
       await this.send(snapshots, tombstones);
+      const found = await this.store.findProfiles(snapshots.map((doc) => doc._id));
+      // Deleted by a privacy request meanwhile: our snapshot may have landed after its tombstone.
+      deleted.push(...snapshots.filter((doc) => !found.has(doc._id)));
       const sent = new Map(snapshots.map((doc) => [doc._id, doc.version]));
-      const now = [...(await this.store.findProfiles(sent.keys())).values()];
+      const now = [...found.values()];
       snapshots = now.filter((doc) => isLive(doc) && doc.version !== sent.get(doc._id));
       tombstones = now.filter((doc) => doc.mergedInto !== null);
     }
@@ -45,6 +51,57 @@ export class ProfilePublisher {
       this.logger.warn(
         `profiles ${[...snapshots, ...tombstones].map((doc) => doc._id).join(', ')} kept changing while published; their latest writers publish them`,
       );
+    if (deleted.length > 0) {
+      await this.publishExits(deleted);
+      await this.publishDeleted(deleted.map((doc) => doc._id));
+    }
+  }
+
+  /**
+   * The exits of profiles a privacy request deletes, from every audience they are in (reason
+   * `deleted`), as the version after the one stored: audience subscribers drop them.
+   */
+  async publishExits(docs: ProfileDocument[]): Promise<void> {
+    const now = Date.now();
+    const exits = docs.flatMap((doc) =>
+      doc.audiences.map((audienceId) => ({
+        key: this.key(doc._id),
+        value: this.codec.encode('AudienceMembership', {
+          audienceId,
+          change: 'exited',
+          reason: DELETED,
+          profileId: doc._id,
+          profileVersion: doc.version + 1,
+          at: now,
+          consent: doc.state ? (stateOf(doc).consent?.categoryPreferences ?? null) : null,
+        }),
+      })),
+    );
+    if (exits.length > 0)
+      await this.publisher.publish({ [this.topics.resolve(TOPICS.audiences)]: exits });
+  }
+
+  /**
+   * Tombstones of deleted profiles (reason `deleted`). A merge pointer among `pointers` gets its
+   * `merged` tombstone again instead: its key's last record is that already, unless its merge
+   * stopped before publishing (a merge of a deleted profile is not carried out again).
+   */
+  async publishDeleted(ids: string[], pointers: ProfileDocument[] = []): Promise<void> {
+    const mergedInto = new Map(
+      pointers.filter((doc) => doc.mergedInto !== null).map((doc) => [doc._id, doc.mergedInto]),
+    );
+    const records = [...new Set(ids)].map((id) => ({
+      key: this.key(id),
+      value: null,
+      headers: mergedInto.has(id)
+        ? {
+            [TOMBSTONE_HEADERS.reason]: 'merged',
+            [TOMBSTONE_HEADERS.mergedInto]: mergedInto.get(id) ?? '',
+          }
+        : { [TOMBSTONE_HEADERS.reason]: DELETED },
+    }));
+    if (records.length > 0)
+      await this.publisher.publish({ [this.topics.resolve(TOPICS.profiles)]: records });
   }
 
   private async send(profiles: ProfileDocument[], mergedAway: ProfileDocument[]): Promise<void> {

@@ -167,6 +167,28 @@ export class ProfileStoreRepository {
     return this.identifiers.findOne({ _id: key });
   }
 
+  /** How many timeline entries these profiles have. */
+  countTimelineOf(profileIds: string[]): Promise<number> {
+    return this.timeline.countDocuments({ profileId: { $in: profileIds } });
+  }
+
+  /** How many identifiers are linked to these profiles. */
+  countIdentifiersOf(profileIds: string[]): Promise<number> {
+    return this.identifiers.countDocuments({ profileId: { $in: profileIds } });
+  }
+
+  /**
+   * Deletes everything stored of these profiles: identifier links, timeline entries, and last the
+   * profile documents (live, frozen or pointers), whose `absorbed` a redelivery after a stop
+   * half-way needs to find the profiles merged in.
+   */
+  async deleteProfiles(profileIds: string[]): Promise<void> {
+    if (profileIds.length === 0) return;
+    await this.identifiers.deleteMany({ profileId: { $in: profileIds } });
+    await this.timeline.deleteMany({ profileId: { $in: profileIds } });
+    await this.profiles.deleteMany({ _id: { $in: profileIds } });
+  }
+
   /** Every timeline entry of these profiles: a profile's history, to backfill a computed trait. */
   timelineOf(profileIds: string[]): Promise<TimelineDocument[]> {
     return this.timeline.find({ profileId: { $in: profileIds } }).toArray();

@@ -6,6 +6,7 @@ export const IDENTIFIER_MODEL = 'IdentifierLookup';
 export const AUDIENCE_MODEL = 'Audience';
 export const EVALUATION_MODEL = 'AudienceEvaluation';
 export const COMPUTED_TRAIT_MODEL = 'ComputedTrait';
+export const ERASED_PROFILE_MODEL = 'ErasedProfile';
 
 /**
  * One profile. A live profile has `state`; one being merged away is frozen (`mergingInto`, no
@@ -107,6 +108,8 @@ export const IdentifierSchema = new Schema<IdentifierDocument>(
   { _id: String, profileId: String },
   { collection: 'identifiers', versionKey: false },
 );
+// Serves the deletion of every link to a deleted profile (privacy requests; FerretDB v1 may scan).
+IdentifierSchema.index({ profileId: 1 });
 
 /** An audience definition, as created through the admin API. */
 export interface AudienceDocument {
@@ -189,4 +192,34 @@ export const ComputedTraitSchema = new Schema<ComputedTraitDocument>(
     createdAt: Number,
   },
   { collection: 'computed_traits', versionKey: false },
+);
+
+/** What a privacy request deleted, counted before it deleted it (so a redelivery reports the same). */
+export interface ErasureCounts {
+  profiles: number;
+  timelineEvents: number;
+  identifiers: number;
+  audienceMemberships: number;
+}
+
+/**
+ * A profile deleted by a privacy request (`_id` is its id, opaque: not personal data). An event or
+ * a merge of it that was still on its way is dropped instead of bringing the profile back.
+ */
+export interface ErasedProfileDocument {
+  _id: string;
+  requestId: string;
+  at: number;
+  /** On the request's live profile only: what the request deleted. */
+  deleted: ErasureCounts | null;
+}
+
+export const ErasedProfileSchema = new Schema<ErasedProfileDocument>(
+  {
+    _id: String,
+    requestId: String,
+    at: Number,
+    deleted: { type: Object, default: null },
+  },
+  { collection: 'erased_profiles', versionKey: false },
 );

@@ -11,9 +11,15 @@ import { AudiencesService } from '../audiences/audiences.service';
 import { ProfilesController } from '../api/profiles.controller';
 import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
 import type { EnrichmentConfig } from '../config/enrichment.config';
+import { EnrichmentMetrics } from '../metrics/enrichment-metrics';
+import { MetricsController } from '../metrics/metrics.controller';
+import { EraseProfilesUseCase } from '../privacy/erase-profiles.use-case';
+import { PrivacyResolutionsConsumer } from '../privacy/privacy-resolutions.consumer';
+import { ErasedProfilesRepository } from './erased-profiles.repository';
 import { FoldEventsUseCase } from './fold-events.use-case';
 import { IdentityMergesConsumer } from './identity-merges.consumer';
 import { MergeProfilesUseCase } from './merge-profiles.use-case';
+import { ProfileEraser } from './profile-eraser';
 import { ProfileGraph } from './profile-graph';
 import { ProfilePublisher } from './profile-publisher';
 import { ProfileStoreRepository } from './profile-store.repository';
@@ -22,6 +28,8 @@ import {
   AudienceSchema,
   COMPUTED_TRAIT_MODEL,
   ComputedTraitSchema,
+  ERASED_PROFILE_MODEL,
+  ErasedProfileSchema,
   EVALUATION_MODEL,
   EvaluationSchema,
   IDENTIFIER_MODEL,
@@ -35,7 +43,7 @@ import { ResolvedEventsConsumer } from './resolved-events.consumer';
 
 /**
  * Profiles folded from resolved events and merges, their audiences, published on the profiles and
- * audiences topics, and read through the Profile and audiences APIs.
+ * audiences topics, read through the Profile and audiences APIs, and deleted by privacy requests.
  */
 @Module({})
 export class ProfilesModule {
@@ -50,14 +58,17 @@ export class ProfilesModule {
           { name: AUDIENCE_MODEL, schema: AudienceSchema },
           { name: EVALUATION_MODEL, schema: EvaluationSchema },
           { name: COMPUTED_TRAIT_MODEL, schema: ComputedTraitSchema },
+          { name: ERASED_PROFILE_MODEL, schema: ErasedProfileSchema },
         ]),
       ],
       controllers: [
         ResolvedEventsConsumer,
         IdentityMergesConsumer,
+        PrivacyResolutionsConsumer,
         ProfilesController,
         AudiencesController,
         ComputedTraitsController,
+        MetricsController,
       ],
       providers: [
         { provide: ENRICHMENT_CONFIG, useValue: config },
@@ -68,6 +79,10 @@ export class ProfilesModule {
         ProfilePublisher,
         FoldEventsUseCase,
         MergeProfilesUseCase,
+        EnrichmentMetrics,
+        ErasedProfilesRepository,
+        ProfileEraser,
+        EraseProfilesUseCase,
         ProfileQueries,
         AudienceRepository,
         ProfileDefinitions,
