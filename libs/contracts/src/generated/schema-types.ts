@@ -10,7 +10,7 @@ export interface AudienceMembership {
   profileId: string;
   /** Whether the profile now meets the audience's condition (entered) or no longer does (exited). */
   change: MembershipChange;
-  /** condition (an event, or time passing, changed the answer), definition (an audience or computed trait was created, changed or deleted, and the profiles were evaluated again), or merged (the profile was merged into another; the survivor is evaluated on its own). */
+  /** condition (an event, or time passing, changed the answer), definition (an audience or computed trait was created, changed or deleted, and the profiles were evaluated again), merged (the profile was merged into another; the survivor is evaluated on its own), or deleted (a privacy request deleted the profile: it left every audience). */
   reason: string;
   /** The profile's version after the change (see ProfileSnapshot.version). */
   profileVersion: number;
