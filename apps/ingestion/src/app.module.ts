@@ -18,8 +18,13 @@ export class AppModule {
           logger,
           kafka: {
             consumerGroup: INGESTION_CONSUMER_GROUP,
-            consumes: [TOPICS.rawEvents],
-            produces: [TOPICS.acceptedEvents, TOPICS.rejectedEvents],
+            consumes: [TOPICS.rawEvents, TOPICS.privacyResolutions, TOPICS.privacyStatuses],
+            produces: [
+              TOPICS.acceptedEvents,
+              TOPICS.rejectedEvents,
+              TOPICS.privacyRequests,
+              TOPICS.privacyStatuses,
+            ],
           },
         }),
         IngestionModule.register(config),

@@ -14,6 +14,24 @@ import { INGESTION_CONFIG } from './config/ingestion-config.token';
 import type { IngestionConfig } from './config/ingestion.config';
 import { MetricsController } from './metrics/metrics.controller';
 import { OpenApiController } from './openapi/openapi.controller';
+import { ApplyPrivacyResolutionUseCase } from './privacy/apply-privacy-resolution.use-case';
+import { PrivacyPublisher } from './privacy/privacy-publisher';
+import { PrivacyIdempotencyKeysRepository } from './privacy/privacy-idempotency-keys.repository';
+import {
+  PRIVACY_IDEMPOTENCY_KEY_MODEL,
+  PRIVACY_REQUEST_MODEL,
+  PrivacyIdempotencyKeySchema,
+  PrivacyRequestSchema,
+  SUPPRESSION_MODEL,
+  SuppressionSchema,
+} from './privacy/privacy-request.schema';
+import { PrivacyRequestsRepository } from './privacy/privacy-requests.repository';
+import { PrivacyRequestsService } from './privacy/privacy-requests.service';
+import { PrivacyResolutionsConsumer } from './privacy/privacy-resolutions.consumer';
+import { PrivacyStatusesConsumer } from './privacy/privacy-statuses.consumer';
+import { PrivacyController } from './privacy/privacy.controller';
+import { SuppressionList } from './privacy/suppression-list';
+import { SuppressionsRepository } from './privacy/suppressions.repository';
 import { RawEventsConsumer } from './raw-ingest/raw-events.consumer';
 import { ReplicaRegistry } from './replicas/replica-registry';
 import {
@@ -25,7 +43,7 @@ import {
 import { SourcesRepository } from './sources/sources.repository';
 import { SourcesService } from './sources/sources.service';
 
-/** Collection API, direct Kafka ingest, sources and tracking plans. */
+/** Collection API, direct Kafka ingest, sources and tracking plans, privacy requests. */
 @Module({})
 export class IngestionModule {
   static register(config: IngestionConfig): DynamicModule {
@@ -36,6 +54,9 @@ export class IngestionModule {
           { name: SOURCE_MODEL, schema: SourceSchema },
           { name: WRITE_KEY_MODEL, schema: WriteKeySchema },
           { name: DEDUPE_MODEL, schema: DedupeSchema },
+          { name: PRIVACY_REQUEST_MODEL, schema: PrivacyRequestSchema },
+          { name: SUPPRESSION_MODEL, schema: SuppressionSchema },
+          { name: PRIVACY_IDEMPOTENCY_KEY_MODEL, schema: PrivacyIdempotencyKeySchema },
         ]),
       ],
       controllers: [
@@ -44,6 +65,9 @@ export class IngestionModule {
         MetricsController,
         OpenApiController,
         RawEventsConsumer,
+        PrivacyController,
+        PrivacyStatusesConsumer,
+        PrivacyResolutionsConsumer,
       ],
       providers: [
         { provide: INGESTION_CONFIG, useValue: config },
@@ -58,6 +82,13 @@ export class IngestionModule {
         ReplicaRegistry,
         RateLimiter,
         CollectEventsUseCase,
+        PrivacyRequestsRepository,
+        PrivacyIdempotencyKeysRepository,
+        PrivacyRequestsService,
+        PrivacyPublisher,
+        SuppressionsRepository,
+        SuppressionList,
+        ApplyPrivacyResolutionUseCase,
       ],
     };
   }

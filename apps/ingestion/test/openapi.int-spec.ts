@@ -367,6 +367,48 @@ describe('the served API', () => {
     }
   });
 
+  it('answers the privacy API as documented', async () => {
+    const body = { type: 'suppress', identifier: { type: 'email', value: 'Ana@Example.com' } };
+    const created = await call('post', '/v1/privacy/requests', { auth: 'admin', body });
+    expect(created.status).toBe(202);
+    expectDocumented('post', '/v1/privacy/requests', created);
+    const { id } = created.body as { id: string };
+
+    const replies: [Method, string, Reply][] = [
+      [
+        'get',
+        '/v1/privacy/requests/{id}',
+        await call('get', `/v1/privacy/requests/${id}`, { auth: 'admin' }),
+      ],
+      [
+        'get',
+        '/v1/privacy/requests/{id}',
+        await call('get', `/v1/privacy/requests/prq_${'0'.repeat(22)}`, { auth: 'admin' }),
+      ],
+      [
+        'get',
+        '/v1/privacy/requests/{id}',
+        await call('get', `/v1/privacy/requests/${id}`, { auth: 'none' }),
+      ],
+      [
+        'post',
+        '/v1/privacy/requests',
+        await call('post', '/v1/privacy/requests', {
+          auth: 'admin',
+          body: { type: 'delete', identifier: { type: 'email', value: 'Ana' } },
+        }),
+      ],
+      [
+        'post',
+        '/v1/privacy/requests',
+        await call('post', '/v1/privacy/requests', { auth: 'none', body }),
+      ],
+    ];
+
+    expect(replies.map(([, , reply]) => reply.status)).toEqual([200, 404, 401, 400, 401]);
+    for (const [method, path, reply] of replies) expectDocumented(method, path, reply);
+  });
+
   it('answers the health endpoints as documented', async () => {
     for (const path of ['/health/live', '/health/ready']) {
       expectDocumented('get', path, await call('get', path, { auth: 'none' }));

@@ -9,6 +9,7 @@ import type {
 } from '@tessera/contracts';
 import { INGESTION_CONFIG } from '../config/ingestion-config.token';
 import type { IngestionConfig } from '../config/ingestion.config';
+import { SuppressionList } from '../privacy/suppression-list';
 import type { AuthenticatedSource } from '../sources/sources.service';
 import { DedupeRepository } from './dedupe.repository';
 import { EventsPublisher } from './events-publisher';
@@ -54,8 +55,9 @@ export interface CollectResult {
 
 /**
  * The ingestion pipeline, the same for HTTP and Kafka: size limit, Segment-spec parsing,
- * tracking plan, deduplication by messageId, then accepted events and rejections to Kafka in
- * one acknowledged batch. Throws IngestUnavailableError when nothing could be accepted.
+ * tracking plan, deduplication by messageId, the suppression list, then accepted events and
+ * rejections to Kafka in one acknowledged batch. Throws IngestUnavailableError when nothing
+ * could be accepted.
  */
 @Injectable()
 export class CollectEventsUseCase {
@@ -65,6 +67,7 @@ export class CollectEventsUseCase {
     private readonly dedupe: DedupeRepository,
     private readonly publisher: EventsPublisher,
     private readonly metrics: IngestionMetrics,
+    private readonly suppressions: SuppressionList,
     @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
   ) {}
 
@@ -113,8 +116,10 @@ export class CollectEventsUseCase {
         // An unacknowledged claim only means a retry is forwarded again: a duplicate, not a loss.
         this.logger.warn(`could not acknowledge dedupe claims: ${String(ackError)}`),
       );
+    // Suppressed events count as accepted towards the client: the answer does not reveal them.
+    const publishable = forward.events.filter((event) => !this.suppressions.suppresses(event));
     try {
-      await this.publisher.publish(forward.events, rejections, acknowledge);
+      await this.publisher.publish(publishable, rejections, acknowledge);
     } catch (error) {
       // Lets the client's retry take the claims over at once rather than after the lease.
       if (forward.events.length > 0) await this.release(forward.requestId);
@@ -123,7 +128,12 @@ export class CollectEventsUseCase {
     // Not waited for: a copy arriving before it is written waits for it (see DedupeRepository).
     if (forward.events.length > 0) void acknowledge();
 
-    this.record(source.id, request.channel, forward.events.length, duplicates, rejected);
+    this.record(source.id, request.channel, publishable.length, duplicates, rejected);
+    this.metrics.suppressedEvents(
+      source.id,
+      request.channel,
+      forward.events.length - publishable.length,
+    );
     rejected.sort((a, b) => a.index - b.index);
     return { accepted: forward.events.length, duplicates, rejected };
   }

@@ -24,6 +24,23 @@ export class IngestionMetrics {
     help: 'Rejected payloads that could not be written to the rejected-events topic (Kafka unavailable)',
     registers: [this.registry],
   });
+  private readonly suppressed = new Counter({
+    name: 'tessera_ingestion_events_suppressed_total',
+    help: 'Events not forwarded because they carry an identifier on the suppression list (the client is told they were accepted)',
+    labelNames: ['source', 'channel'] as const,
+    registers: [this.registry],
+  });
+  private readonly suppressionReloadFailures = new Counter({
+    name: 'tessera_ingestion_suppression_reload_failures_total',
+    help: 'Reloads of the suppression list that failed (the replica kept its last list)',
+    registers: [this.registry],
+  });
+  private readonly privacyStatuses = new Counter({
+    name: 'tessera_ingestion_privacy_statuses_total',
+    help: 'Privacy status records read, by service and what was done (applied, stale, unknown_request, unknown_service)',
+    labelNames: ['service', 'outcome'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tessera_ingestion_' });
@@ -45,5 +62,17 @@ export class IngestionMetrics {
 
   rejectionUnrecorded(): void {
     this.unrecorded.inc();
+  }
+
+  suppressedEvents(source: string, channel: string, amount: number): void {
+    if (amount > 0) this.suppressed.inc({ source, channel }, amount);
+  }
+
+  suppressionReloadFailed(): void {
+    this.suppressionReloadFailures.inc();
+  }
+
+  privacyStatus(service: string, outcome: string): void {
+    this.privacyStatuses.inc({ service, outcome });
   }
 }

@@ -15,6 +15,20 @@ describe('loadIngestionConfig', () => {
     expect(config.limits).toEqual({ maxEventBytes: 32 * 1024, maxRequestBytes: 500 * 1024 });
     expect(config.dedupeWindowSeconds).toBe(86_400);
     expect(config.rateLimit.eventsPerSecond).toBe(0);
+    expect(config.suppressionRefreshMs).toBe(5_000);
+  });
+
+  it('reads the suppression list refresh interval and refuses one out of range', () => {
+    expect(
+      loadIngestionConfig({ ...secrets, PRIVACY_SUPPRESSION_REFRESH_MS: '250' })
+        .suppressionRefreshMs,
+    ).toBe(250);
+    expect(() => loadIngestionConfig({ ...secrets, PRIVACY_SUPPRESSION_REFRESH_MS: '0' })).toThrow(
+      /PRIVACY_SUPPRESSION_REFRESH_MS="0" is not an integer >= 100/,
+    );
+    expect(() =>
+      loadIngestionConfig({ ...secrets, PRIVACY_SUPPRESSION_REFRESH_MS: 'often' }),
+    ).toThrow(/PRIVACY_SUPPRESSION_REFRESH_MS="often" is not an integer/);
   });
 
   it('refuses to start without its secrets, naming each', () => {

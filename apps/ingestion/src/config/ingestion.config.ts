@@ -10,6 +10,8 @@ export interface IngestionConfig extends PlatformConfig {
   privacyHashKey: string;
   /** The identity service's rules, to extract an event's identifiers as it does (suppression). */
   identityRules: IdentityRules;
+  /** How often a replica reloads the suppression list (others' resolutions reach it within it). */
+  suppressionRefreshMs: number;
   limits: { maxEventBytes: number; maxRequestBytes: number };
   dedupeWindowSeconds: number;
   /** Default per-source rate limit in events/s across one replica; 0 = off. */
@@ -35,6 +37,11 @@ export function loadIngestionConfig(
     writeKeyPepper: reader.secret('WRITE_KEY_PEPPER', { minLength: 16 }),
     privacyHashKey: reader.secret('PRIVACY_HASH_KEY', { minLength: 16 }),
     identityRules: readIdentityRules(reader),
+    suppressionRefreshMs: reader.integer('PRIVACY_SUPPRESSION_REFRESH_MS', {
+      default: 5_000,
+      min: 100,
+      max: 600_000,
+    }),
     limits: {
       maxEventBytes: reader.integer('INGEST_MAX_EVENT_BYTES', {
         default: 32 * 1024,
