@@ -6,6 +6,8 @@ import type { ActivationConfig } from './config/activation.config';
 import {
   ATTEMPT_MODEL,
   AttemptSchema,
+  ERASURE_MODEL,
+  ErasureSchema,
   LANE_MODEL,
   LaneSchema,
   MESSAGE_MODEL,
@@ -16,6 +18,10 @@ import {
 import { DeliveryRetention } from './delivery/delivery-retention';
 import { DeliveryRepository } from './delivery/delivery.repository';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
+import { EraseDeliveriesUseCase } from './privacy/erase-deliveries.use-case';
+import { ErasureRepository } from './privacy/erasure.repository';
+import { PrivacyResolutionsConsumer } from './privacy/privacy-resolutions.consumer';
+import { PrivacyStatusPublisher } from './privacy/privacy-status.publisher';
 import { KafkaTargetWriter } from './routing/kafka-target-writer';
 import { ProfileChangesConsumer } from './routing/profile-changes.consumer';
 import { RouteChangesUseCase } from './routing/route-changes.use-case';
@@ -26,7 +32,8 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
 
 /**
  * Subscriptions to profile changes: routed from the profiles and audiences topics to Kafka
- * targets and, through the outbox and the dispatcher, to signed webhooks.
+ * targets and, through the outbox and the dispatcher, to signed webhooks. Privacy requests that
+ * delete a profile remove what the outbox holds of it.
  */
 @Module({})
 export class ActivationModule {
@@ -39,9 +46,10 @@ export class ActivationModule {
           { name: MESSAGE_MODEL, schema: MessageSchema },
           { name: LANE_MODEL, schema: LaneSchema },
           { name: ATTEMPT_MODEL, schema: AttemptSchema },
+          { name: ERASURE_MODEL, schema: ErasureSchema },
         ]),
       ],
-      controllers: [ProfileChangesConsumer, SubscriptionsController],
+      controllers: [ProfileChangesConsumer, PrivacyResolutionsConsumer, SubscriptionsController],
       providers: [
         { provide: ACTIVATION_CONFIG, useValue: config },
         { provide: ADMIN_TOKEN, useValue: config.adminToken },
@@ -54,6 +62,9 @@ export class ActivationModule {
         WebhookDispatcher,
         KafkaTargetWriter,
         RouteChangesUseCase,
+        ErasureRepository,
+        EraseDeliveriesUseCase,
+        PrivacyStatusPublisher,
       ],
     };
   }

@@ -18,7 +18,8 @@ export class AppModule {
           logger,
           kafka: {
             consumerGroup: ACTIVATION_CONSUMER_GROUP,
-            consumes: [TOPICS.profiles, TOPICS.audiences],
+            consumes: [TOPICS.profiles, TOPICS.audiences, TOPICS.privacyResolutions],
+            produces: [TOPICS.privacyStatuses],
           },
         }),
         ActivationModule.register(config),

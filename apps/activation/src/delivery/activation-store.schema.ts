@@ -5,6 +5,7 @@ export const SUBSCRIPTION_MODEL = 'Subscription';
 export const MESSAGE_MODEL = 'Message';
 export const LANE_MODEL = 'Lane';
 export const ATTEMPT_MODEL = 'Attempt';
+export const ERASURE_MODEL = 'Erasure';
 
 /** A subscription as stored: the domain object with its id as `_id`. */
 export type SubscriptionDocument = Omit<Subscription, 'id'> & { _id: string };
@@ -61,6 +62,24 @@ export interface AttemptDocument {
   statusCode: number | null;
   outcome: 'delivered' | 'retrying' | 'failed' | 'refused' | 'gone';
   error: string | null;
+}
+
+/**
+ * A profile a privacy request deleted: its changes that carry profile data are no longer routed,
+ * and what the outbox held of it was removed. The counts add up what every pass removed.
+ */
+export interface ErasureDocument {
+  /** The profile id. */
+  _id: string;
+  /** The request that first deleted it, and when. */
+  requestId: string;
+  at: number;
+  /** When to remove once more what an attempt or a routed batch in flight at the deletion left; null: done. */
+  recheckAt: number | null;
+  pendingMessages: number;
+  failedMessages: number;
+  deliveredMessages: number;
+  logEntries: number;
 }
 
 // Reads are by `_id`; the list is small.
@@ -136,3 +155,18 @@ export const AttemptSchema = new Schema<AttemptDocument>(
 );
 // Serves the delivery log of a subscription, newest first (MongoDB; FerretDB v1 scans).
 AttemptSchema.index({ subscriptionId: 1, at: -1 });
+
+export const ErasureSchema = new Schema<ErasureDocument>(
+  {
+    _id: String,
+    requestId: String,
+    at: Number,
+    recheckAt: { type: Number, default: null },
+    pendingMessages: { type: Number, default: 0 },
+    failedMessages: { type: Number, default: 0 },
+    deliveredMessages: { type: Number, default: 0 },
+    logEntries: { type: Number, default: 0 },
+  },
+  { collection: 'erasures', versionKey: false },
+);
+// Reads are by `_id` (the routing check) and, rarely, of those due for a recheck (a scan; few).

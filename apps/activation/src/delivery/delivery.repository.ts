@@ -35,6 +35,20 @@ export interface Enqueued {
   created: CreatedLane[];
 }
 
+/** What was removed of deleted profiles: their messages by the status they had, and log entries. */
+export interface ErasedDeliveries {
+  pendingMessages: number;
+  failedMessages: number;
+  deliveredMessages: number;
+  logEntries: number;
+}
+
+const MESSAGE_COUNTS = {
+  pending: 'pendingMessages',
+  failed: 'failedMessages',
+  delivered: 'deliveredMessages',
+} as const satisfies Record<MessageDocument['status'], keyof ErasedDeliveries>;
+
 export interface Page<T> {
   items: T[];
   next: string | null;
@@ -181,13 +195,21 @@ export class DeliveryRepository {
     return this.messages.findOne({ _id: id });
   }
 
-  /** Records how a message ended an attempt (written in groups with other lanes' settles). */
-  settle(id: string, update: MessageUpdate): Promise<void> {
+  /**
+   * Records how a message ended an attempt (written in groups with other lanes' settles); false
+   * when the message is gone (a privacy request deleted it meanwhile), which is not recreated.
+   */
+  settle(id: string, update: MessageUpdate): Promise<boolean> {
     return this.settles.settle(id, update);
   }
 
   async logAttempt(attempt: AttemptDocument): Promise<void> {
     await this.attemptLog.insert([attempt]);
+  }
+
+  /** Takes back a logged attempt of a message deleted while it was made. */
+  async removeAttempt(id: string): Promise<void> {
+    await this.attempts.deleteOne({ _id: id });
   }
 
   /**
@@ -272,6 +294,56 @@ export class DeliveryRepository {
     await this.lanes.deleteMany({ subscriptionId });
     await this.messages.deleteMany({ subscriptionId });
     await this.attempts.deleteMany({ subscriptionId });
+  }
+
+  /**
+   * Removes every message of these profiles but their `profile.deleted` notices (which carry no
+   * profile data and must still go out), in any status, with their log entries; what was removed,
+   * by profile. The messages are taken off their lanes first, also off lanes a replica holds: a
+   * holder reads its lane back at each write, skips a head whose message is gone, and removes the
+   * lane once empty. Free lanes left empty are removed here. Safe to repeat: what an attempt or a
+   * routed batch in flight writes meanwhile is removed by the next pass.
+   */
+  async eraseProfiles(profileIds: string[], now: number): Promise<Map<string, ErasedDeliveries>> {
+    const ofProfiles = { profileId: { $in: profileIds } };
+    const erasable = { ...ofProfiles, type: { $ne: 'profile.deleted' as const } };
+    const doomed = await this.messages
+      .find(erasable)
+      .project<Pick<MessageDocument, '_id' | 'profileId' | 'status'>>({
+        _id: 1,
+        profileId: 1,
+        status: 1,
+      })
+      .toArray();
+    const messageIds = doomed.map((message) => message._id);
+    if (messageIds.length > 0) {
+      // $pullAll: FerretDB ignores a $pull with a condition ({ $in }).
+      await this.lanes.updateMany(ofProfiles, { $pullAll: { queue: messageIds } });
+      await this.messages.deleteMany({ _id: { $in: messageIds } });
+    }
+    const entries = await this.attempts
+      .find(erasable)
+      .project<Pick<AttemptDocument, '_id' | 'profileId'>>({ _id: 1, profileId: 1 })
+      .toArray();
+    if (entries.length > 0)
+      await this.attempts.deleteMany({ _id: { $in: entries.map((entry) => entry._id) } });
+    await this.lanes.deleteMany({ ...ofProfiles, queue: { $size: 0 }, leaseUntil: { $lte: now } });
+
+    const removed = new Map<string, ErasedDeliveries>(
+      profileIds.map((profileId) => [
+        profileId,
+        { pendingMessages: 0, failedMessages: 0, deliveredMessages: 0, logEntries: 0 },
+      ]),
+    );
+    for (const message of doomed) {
+      const counts = removed.get(message.profileId);
+      if (counts) counts[MESSAGE_COUNTS[message.status]] += 1;
+    }
+    for (const entry of entries) {
+      const counts = removed.get(entry.profileId);
+      if (counts) counts.logEntries += 1;
+    }
+    return removed;
   }
 
   async removeLane(laneId: string): Promise<void> {

@@ -16,19 +16,29 @@ const failed: MessageUpdate = {
   lastError: 'HTTP 500',
 };
 
-/** A collection that records updateMany calls and lets the test finish each one. */
-function recordingCollection() {
+/**
+ * A collection that records updateMany calls and lets the test finish each one; the messages in
+ * `gone` are not there (a privacy request deleted them).
+ */
+function recordingCollection(gone: string[] = []) {
   const calls: { ids: string[]; set: Record<string, unknown>; finish: (error?: Error) => void }[] =
     [];
+  const present = (ids: string[]) => ids.filter((id) => !gone.includes(id));
   const collection = {
     updateMany: (filter: { _id: { $in: string[] } }, update: { $set: Record<string, unknown> }) =>
       new Promise((resolve, reject) =>
         calls.push({
           ids: filter._id.$in,
           set: update.$set,
-          finish: (error) => (error ? reject(error) : resolve({})),
+          finish: (error) =>
+            error ? reject(error) : resolve({ matchedCount: present(filter._id.$in).length }),
         }),
       ),
+    find: (filter: { _id: { $in: string[] } }) => ({
+      project: () => ({
+        toArray: () => Promise.resolve(present(filter._id.$in).map((_id) => ({ _id }))),
+      }),
+    }),
   } as unknown as Collection<MessageDocument>;
   return { calls, collection };
 }
@@ -67,7 +77,19 @@ describe('SettleBatcher', () => {
     expect(calls[1].set.settledAt).toBeNull();
     calls[1].finish();
     calls[2].finish(new Error('store down'));
-    await expect(pending).resolves.toBeUndefined();
+    await expect(pending).resolves.toBe(true);
     await expect(broken).rejects.toThrow('store down');
+  });
+
+  it('tells the callers whose message is gone, and writes none back', async () => {
+    const { calls, collection } = recordingCollection(['m2']);
+    const batcher = new SettleBatcher(collection);
+    const block = batcher.settle('m0', delivered);
+    const settles = [batcher.settle('m1', delivered), batcher.settle('m2', delivered)];
+    calls[0].finish();
+    await block;
+    await new Promise((resolve) => setImmediate(resolve));
+    calls[1].finish();
+    expect(await Promise.all(settles)).toEqual([true, false]);
   });
 });

@@ -10,7 +10,8 @@ export type MessageUpdate = Pick<
 interface Pending {
   id: string;
   update: MessageUpdate;
-  resolve: () => void;
+  /** With whether the message was there (a privacy request may have deleted it). */
+  resolve: (found: boolean) => void;
   reject: (error: unknown) => void;
 }
 
@@ -18,7 +19,8 @@ interface Pending {
  * Group commit of message updates: those that arrive while a write is in flight are written
  * together, one `updateMany` per distinct update (most deliveries end alike: delivered on the
  * first attempt with a 2xx), so many lanes' settles cost one round trip. Each caller resolves
- * only once its own update is written.
+ * only once its own update is written, with whether its message was still there; an update never
+ * creates a message.
  */
 export class SettleBatcher {
   private queue: Pending[] = [];
@@ -26,7 +28,7 @@ export class SettleBatcher {
 
   constructor(private readonly messages: Collection<MessageDocument>) {}
 
-  settle(id: string, update: MessageUpdate): Promise<void> {
+  settle(id: string, update: MessageUpdate): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.push({ id, update, resolve, reject });
       this.drain();
@@ -56,16 +58,27 @@ export class SettleBatcher {
     await Promise.all(
       [...groups.values()].map(async (entries) => {
         const { update } = entries[0];
+        const ids = entries.map((entry) => entry.id);
         try {
-          await this.messages.updateMany(
-            { _id: { $in: entries.map((entry) => entry.id) } },
+          const result = await this.messages.updateMany(
+            { _id: { $in: ids } },
             { $set: { ...update, settledAt: update.status === 'pending' ? null : settledAt } },
           );
-          for (const entry of entries) entry.resolve();
+          // Rarely short: only then is it read which of them are gone.
+          const found = result.matchedCount === ids.length ? null : await this.existing(ids);
+          for (const entry of entries) entry.resolve(found?.has(entry.id) ?? true);
         } catch (error) {
           for (const entry of entries) entry.reject(error);
         }
       }),
     );
+  }
+
+  private async existing(ids: string[]): Promise<Set<string>> {
+    const found = await this.messages
+      .find({ _id: { $in: ids } })
+      .project<{ _id: string }>({ _id: 1 })
+      .toArray();
+    return new Set(found.map((message) => message._id));
   }
 }

@@ -125,7 +125,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     while (this.running.size > 0) await Promise.allSettled(this.running.values());
   }
 
-  private start(laneId: string, held: CreatedLane | null = null): void {
+  /** `waited`: a held lane deferred for a while, read again before it is delivered. */
+  private start(laneId: string, held: CreatedLane | null = null, waited = false): void {
     if (this.stopping) return;
     const subscriptionId = subscriptionOfLane(laneId);
     // A lane created anew while its predecessor's run is ending starts after it (we hold it).
@@ -138,7 +139,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       return;
     }
     this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 0) + 1);
-    const run = this.runLane(laneId, held)
+    const run = this.runLane(laneId, held, waited)
       .catch((error: unknown) =>
         this.logger.warn(`lane ${laneId} interrupted; its lease runs out: ${String(error)}`),
       )
@@ -166,7 +167,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const [laneId, held] = next.value;
     lanes.delete(laneId);
     if (lanes.size === 0) this.deferred.delete(subscriptionId);
-    this.start(laneId, held);
+    this.start(laneId, held, true);
   }
 
   private limitOf(subscriptionId: string): number {
@@ -175,11 +176,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     );
   }
 
-  private async runLane(laneId: string, held: CreatedLane | null): Promise<void> {
+  private async runLane(laneId: string, held: CreatedLane | null, waited: boolean): Promise<void> {
     const known = new Map(held?.messages.map((message) => [message._id, message]));
-    let lane =
-      held?.lane ??
-      (await this.deliveries.claim(laneId, this.owner, Date.now(), this.config.dispatch.leaseMs));
+    // A lane that waited may have lost messages meanwhile (a privacy request deleted them).
+    let lane = held
+      ? waited
+        ? await this.deliveries.renew(laneId, this.owner, this.leaseUntil())
+        : held.lane
+      : await this.deliveries.claim(laneId, this.owner, Date.now(), this.config.dispatch.leaseMs);
     while (lane) {
       const subscription = await this.deliverable(lane.subscriptionId);
       if (subscription === 'deleted') return this.deliveries.removeLane(laneId);
@@ -263,10 +267,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const attempt = message.attempts + 1;
     const verdict = this.verdictOf(outcome, attempt, at);
     const statusCode = outcome.kind === 'response' ? outcome.status : null;
-    await Promise.all([
-      this.deliveries.logAttempt(attemptOf(message, attempt, at, outcome, verdict)),
+    const logged = attemptOf(message, attempt, at, outcome, verdict);
+    const [, found] = await Promise.all([
+      this.deliveries.logAttempt(logged),
       this.settle(message, attempt, verdict, statusCode),
     ]);
+    // Deleted by a privacy request during the attempt: its log goes too.
+    if (!found) await this.deliveries.removeAttempt(logged._id);
     return verdict;
   }
 
@@ -275,7 +282,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     attempt: number,
     verdict: Verdict,
     statusCode: number | null,
-  ): Promise<void> {
+  ): Promise<boolean> {
     return this.deliveries.settle(message._id, {
       status:
         verdict.next === 'delivered'

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AvroCodec, TOMBSTONE_HEADERS } from '@tessera/contracts';
 import type { OutboundRecord } from '@tessera/platform-kafka';
 import { createHash } from 'node:crypto';
@@ -7,6 +7,7 @@ import type { ActivationConfig } from '../config/activation.config';
 import type { MessageDocument } from '../delivery/activation-store.schema';
 import { DeliveryRepository } from '../delivery/delivery.repository';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher';
+import { ErasureRepository } from '../privacy/erasure.repository';
 import type { Subscription } from '../subscriptions/subscription';
 import { consentAllows, selects, type GrantedConsent } from '../subscriptions/subscription-filter';
 import { SubscriptionRegistry } from '../subscriptions/subscription-registry';
@@ -24,26 +25,42 @@ export const MESSAGE_HEADERS = { id: 'tessera-message-id', type: 'tessera-messag
 /**
  * Turns profile changes into messages for the subscriptions that want them and may have them:
  * webhook messages go to the outbox (and their lanes are started), Kafka target records are
- * written at once. Resolves when all of it is durable, so the consumer may commit.
+ * written at once. Resolves when all of it is durable, so the consumer may commit. Changes with
+ * profile data of a profile a privacy request deleted are dropped (its deletion notice still goes).
  */
 @Injectable()
 export class RouteChangesUseCase {
+  private readonly logger = new Logger(RouteChangesUseCase.name);
+  /** Changes dropped because their profile was deleted, since the start. */
+  private erasedDropped = 0;
+
   constructor(
     private readonly registry: SubscriptionRegistry,
     private readonly deliveries: DeliveryRepository,
     private readonly targets: KafkaTargetWriter,
     private readonly dispatcher: WebhookDispatcher,
     private readonly codec: AvroCodec,
+    private readonly erasures: ErasureRepository,
     @Inject(ACTIVATION_CONFIG) private readonly config: ActivationConfig,
   ) {}
 
+  /** Changes dropped because their profile was deleted, since the start. */
+  get droppedOfErasedProfiles(): number {
+    return this.erasedDropped;
+  }
+
   async route(changes: ProfileChange[]): Promise<void> {
     const messages = changes.map(activationMessageOf);
-    const wanted = messages.map((message) => ({
-      message,
-      subscriptions: this.registry.all().filter((subscription) => receives(subscription, message)),
-    }));
-    if (wanted.every(({ subscriptions }) => subscriptions.length === 0)) return;
+    const selected = messages
+      .map((message) => ({
+        message,
+        subscriptions: this.registry
+          .all()
+          .filter((subscription) => receives(subscription, message)),
+      }))
+      .filter(({ subscriptions }) => subscriptions.length > 0);
+    if (selected.length === 0) return;
+    const wanted = await this.withoutErasedProfiles(selected);
 
     const now = Date.now();
     const outbox: MessageDocument[] = [];
@@ -71,6 +88,24 @@ export class RouteChangesUseCase {
       this.targets.write(records),
     ]);
     this.dispatcher.wake(enqueued);
+  }
+
+  /** Leaves out changes with profile data of deleted profiles: one read for the whole batch. */
+  private async withoutErasedProfiles<T extends { message: ActivationMessage }>(
+    selected: T[],
+  ): Promise<T[]> {
+    const withData = selected.filter(({ message }) => message.carriesProfileData);
+    const erased = await this.erasures.erasedAmong([
+      ...new Set(withData.map(({ message }) => message.profileId)),
+    ]);
+    if (erased.size === 0) return selected;
+    const kept = selected.filter(
+      ({ message }) => !message.carriesProfileData || !erased.has(message.profileId),
+    );
+    const dropped = selected.length - kept.length;
+    this.erasedDropped += dropped;
+    this.logger.log(`dropped ${dropped} changes of deleted profiles`);
+    return kept;
   }
 
   /** A Kafka target record keyed by profile: JSON, or (avro) the contract record itself. */
