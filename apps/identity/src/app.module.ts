@@ -18,8 +18,13 @@ export class AppModule {
           logger,
           kafka: {
             consumerGroup: IDENTITY_CONSUMER_GROUP,
-            consumes: [TOPICS.acceptedEvents],
-            produces: [TOPICS.resolvedEvents, TOPICS.identityMerges],
+            consumes: [TOPICS.acceptedEvents, TOPICS.privacyRequests],
+            produces: [
+              TOPICS.resolvedEvents,
+              TOPICS.identityMerges,
+              TOPICS.privacyResolutions,
+              TOPICS.privacyStatuses,
+            ],
           },
         }),
         IdentityModule.register(config),

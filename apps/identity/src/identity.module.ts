@@ -18,8 +18,21 @@ import { AcceptedEventsConsumer } from './resolution/accepted-events.consumer';
 import { ResolutionPublisher } from './resolution/resolution-publisher';
 import { ResolveBatchUseCase } from './resolution/resolve-batch.use-case';
 import { GraphReader } from './graph/graph-reader';
+import { IdentityMetrics } from './metrics/identity-metrics';
+import { MetricsController } from './metrics/metrics.controller';
+import { HandlePrivacyRequestUseCase } from './privacy/handle-privacy-request.use-case';
+import { PrivacyPublisher } from './privacy/privacy-publisher';
+import { PrivacyRequestsConsumer } from './privacy/privacy-requests.consumer';
+import { PrivacyRepository } from './privacy/privacy.repository';
+import {
+  PRIVACY_REQUEST_MODEL,
+  PrivacyRequestSchema,
+  TOMBSTONE_MODEL,
+  TombstoneSchema,
+} from './privacy/privacy.schema';
+import { PrivacyScreen } from './privacy/privacy-screen';
 
-/** The identity graph and the resolution of accepted events. */
+/** The identity graph, the resolution of accepted events, and privacy requests. */
 @Module({})
 export class IdentityModule {
   static register(config: IdentityConfig): DynamicModule {
@@ -30,9 +43,16 @@ export class IdentityModule {
           { name: PROFILE_MODEL, schema: ProfileSchema },
           { name: IDENTIFIER_MODEL, schema: IdentifierSchema },
           { name: MERGE_MODEL, schema: MergeSchema },
+          { name: TOMBSTONE_MODEL, schema: TombstoneSchema },
+          { name: PRIVACY_REQUEST_MODEL, schema: PrivacyRequestSchema },
         ]),
       ],
-      controllers: [AcceptedEventsConsumer, IdentityApiController],
+      controllers: [
+        AcceptedEventsConsumer,
+        PrivacyRequestsConsumer,
+        IdentityApiController,
+        MetricsController,
+      ],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
         { provide: ADMIN_TOKEN, useValue: config.adminToken },
@@ -42,6 +62,11 @@ export class IdentityModule {
         GraphReader,
         ResolveBatchUseCase,
         ResolutionPublisher,
+        IdentityMetrics,
+        PrivacyRepository,
+        PrivacyScreen,
+        HandlePrivacyRequestUseCase,
+        PrivacyPublisher,
       ],
     };
   }

@@ -4,13 +4,16 @@ import {
   type DeadLetter,
   type Event,
   type IdentityMerge,
+  type PrivacyRequest,
+  type PrivacyResolution,
+  type PrivacyStatus,
   type ResolvedEvent,
 } from '@tessera/contracts';
 import { KafkaBatchServer, KafkaPublisher } from '@tessera/platform-kafka';
 import { bootstrapService, type RunningService } from '@tessera/platform-service';
 import { eventually, TestRun } from '@tessera/testing';
 import type { Consumer } from 'kafkajs';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from '../src/app.module';
 import { loadIdentityConfig, type IdentityConfig } from '../src/config/identity.config';
@@ -22,6 +25,8 @@ export class IdentityHarness {
   readonly resolved: ResolvedEvent[] = [];
   readonly merges: IdentityMerge[] = [];
   readonly deadLetters: DeadLetter[] = [];
+  readonly privacyResolutions: PrivacyResolution[] = [];
+  readonly privacyStatuses: PrivacyStatus[] = [];
   private readonly replicas: RunningService[] = [];
   private readonly readers: Consumer[] = [];
   private readonly producer: KafkaPublisher;
@@ -30,6 +35,8 @@ export class IdentityHarness {
   private constructor(
     readonly run: TestRun,
     readonly config: IdentityConfig,
+    /** The environment the replicas were configured from (for one started as its own process). */
+    readonly env: Record<string, string>,
   ) {
     this.producer = new KafkaPublisher(run.kafka);
   }
@@ -40,12 +47,9 @@ export class IdentityHarness {
     replicas = 1,
   ): Promise<IdentityHarness> {
     const run = TestRun.create(name);
-    const config = loadIdentityConfig({
-      ...run.serviceEnv('identity'),
-      KAFKA_TOPIC_PARTITIONS: '4',
-      ...env,
-    });
-    const harness = new IdentityHarness(run, config);
+    const serviceEnv = { ...run.serviceEnv('identity'), KAFKA_TOPIC_PARTITIONS: '4', ...env };
+    const config = loadIdentityConfig(serviceEnv);
+    const harness = new IdentityHarness(run, config, serviceEnv);
     for (let n = 0; n < replicas; n++) await harness.startReplica();
     await harness.producer.connect();
     await harness.follow(run.topics.resolve(TOPICS.resolvedEvents), (value) =>
@@ -56,6 +60,12 @@ export class IdentityHarness {
     );
     await harness.follow(run.topics.deadLetter(TOPICS.acceptedEvents), (value) =>
       harness.deadLetters.push(harness.codec.decodeAs('DeadLetter', value)),
+    );
+    await harness.follow(run.topics.resolve(TOPICS.privacyResolutions), (value) =>
+      harness.privacyResolutions.push(harness.codec.decodeAs('PrivacyResolution', value)),
+    );
+    await harness.follow(run.topics.resolve(TOPICS.privacyStatuses), (value) =>
+      harness.privacyStatuses.push(harness.codec.decodeAs('PrivacyStatus', value)),
     );
     return harness;
   }
@@ -84,6 +94,29 @@ export class IdentityHarness {
     });
   }
 
+  /** Publishes a privacy request as ingestion does (Avro, keyed by its request id). */
+  async publishPrivacyRequest(request: PrivacyRequest): Promise<void> {
+    await this.producer.publish({
+      [this.run.topics.resolve(TOPICS.privacyRequests)]: [
+        {
+          key: this.codec.encode('PrivacyRequestKey', { requestId: request.requestId }),
+          value: this.codec.encode('PrivacyRequest', request),
+        },
+      ],
+    });
+  }
+
+  /** Stops the replicas running in this process (gracefully). */
+  async stopReplicas(): Promise<void> {
+    await Promise.all(this.replicas.splice(0).map((replica) => replica.close()));
+  }
+
+  /** The service's database, as the store holds it. */
+  async db(): Promise<Db> {
+    this.mongo ??= await MongoClient.connect(this.run.mongoUri);
+    return this.mongo.db(this.config.mongo.database);
+  }
+
   /** Publishes the events and waits until each was resolved; returns their messageIds. */
   async publishAndResolve(events: Event[], timeoutMs = 120_000): Promise<Set<string>> {
     await this.publish(events);
@@ -105,10 +138,14 @@ export class IdentityHarness {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
+  /** The first replica's Prometheus metrics. */
+  async metrics(): Promise<string> {
+    return (await fetch(`${this.replicas[0].url}/metrics`)).text();
+  }
+
   /** The live profile of every linked identifier, read from the store. */
   async groups(): Promise<Map<string, string>> {
-    this.mongo ??= await MongoClient.connect(this.run.mongoUri);
-    return (await readStoredGraph(this.mongo.db(this.config.mongo.database))).groups;
+    return (await readStoredGraph(await this.db())).groups;
   }
 
   async close(): Promise<void> {

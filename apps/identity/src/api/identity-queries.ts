@@ -4,6 +4,7 @@ import { IDENTITY_CONFIG } from '../config/identity-config.token';
 import type { IdentityConfig } from '../config/identity.config';
 import { GraphReader, rootIn } from '../graph/graph-reader';
 import { IdentityGraphRepository } from '../graph/identity-graph.repository';
+import { PrivacyRepository } from '../privacy/privacy.repository';
 
 /** A question the API cannot answer as asked (unknown type, a value that is not one). */
 export class InvalidLookupError extends Error {
@@ -36,6 +37,7 @@ export class IdentityQueries {
   constructor(
     private readonly graph: IdentityGraphRepository,
     private readonly reader: GraphReader,
+    private readonly privacy: PrivacyRepository,
     @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
   ) {}
 
@@ -49,14 +51,18 @@ export class IdentityQueries {
     const normalised = normaliseIdentifier(type, value, this.config.rules);
     if (!normalised.ok) throw new InvalidLookupError(`value: ${normalised.reason}`);
     const identifier = { type, value: normalised.value };
+    await this.syncDeletions();
     const view = await this.reader.read([identifierKey(identifier)]);
     const profile = view.linkOf.get(identifierKey(identifier));
     if (profile === undefined) return null;
-    return { profileId: rootIn(view, profile), identifier };
+    const root = rootIn(view, profile);
+    // A link whose profile is gone is being deleted (a privacy request): nobody holds it.
+    return view.roots.has(root) ? { profileId: root, identifier } : null;
   }
 
   /** A profile as it stands (following merges from the id asked for), or null if there is none. */
   async profile(id: string): Promise<ProfileView | null> {
+    await this.syncDeletions();
     const view = await this.reader.read([], [id]);
     const root = rootIn(view, id);
     const profile = view.roots.get(root);
@@ -88,5 +94,10 @@ export class IdentityQueries {
           at: merge.at.toISOString(),
         })),
     };
+  }
+
+  /** Drops the caches of the graph if a privacy deletion happened since they were filled. */
+  private async syncDeletions(): Promise<void> {
+    this.reader.syncDeletions(await this.privacy.deletions());
   }
 }

@@ -28,6 +28,10 @@ export class BoundedMap<K, V> {
   get size(): number {
     return this.entries.size;
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 /** The part of the graph a batch of events touches, as read at one moment. */
@@ -53,6 +57,27 @@ export function rootIn(view: GraphView, profile: string): string {
   throw new Error(`profile chain longer than ${MAX_HOPS} from ${profile}`);
 }
 
+/**
+ * Links and parent pointers of a view that lead to no live profile document. The graph never
+ * writes one (profiles exist before anything links or points to them): they are left by a privacy
+ * deletion under way, or read from a cache filled before one.
+ */
+export function danglingIn(
+  view: GraphView,
+  keys: readonly string[],
+): { links: { key: string; profile: string }[]; any: boolean } {
+  const links = keys.flatMap((key) => {
+    const profile = view.linkOf.get(key);
+    return profile !== undefined && !view.roots.has(rootIn(view, profile))
+      ? [{ key, profile }]
+      : [];
+  });
+  const chains = [...view.parentOf].some(
+    ([id, parent]) => parent !== null && !view.roots.has(rootIn(view, id)),
+  );
+  return { links, any: links.length > 0 || chains };
+}
+
 /** The profiles from `profile` to its root, both included. */
 export function chainIn(view: GraphView, profile: string): string[] {
   const chain = [profile];
@@ -67,7 +92,9 @@ export function chainIn(view: GraphView, profile: string): string[] {
  * Reads views of the graph with as little store work as is safe, caching per replica what never
  * changes once written: an identifier's link (the profile it was first linked to), a merged
  * profile's parent, and the merge record of a merged profile. Roots are read every time: they
- * are what changes.
+ * are what changes. A privacy deletion removes links, profiles and merges (and a profile id may
+ * come back, named after the same identifier): the caches hold for one value of the deletion
+ * counter (`syncDeletions`), which every batch reads with its tombstones.
  */
 @Injectable()
 export class GraphReader {
@@ -76,8 +103,33 @@ export class GraphReader {
   );
   private readonly parents = new BoundedMap<string, string>(CACHE_ENTRIES);
   private readonly merges = new BoundedMap<string, MergeDocument>(CACHE_ENTRIES);
+  private deletions: number | undefined;
+  private drops = 0;
 
   constructor(private readonly graph: IdentityGraphRepository) {}
+
+  /**
+   * How many times the caches were dropped: a view read while it moved may hold entries from
+   * before a deletion.
+   */
+  get generation(): number {
+    return this.drops;
+  }
+
+  /** Drops every cached entry when the deletion counter moved since the caches were filled. */
+  syncDeletions(count: number): void {
+    if (count === this.deletions) return;
+    this.deletions = count;
+    this.forgetAll();
+  }
+
+  /** Drops every cached entry. */
+  forgetAll(): void {
+    this.links.clear();
+    this.parents.clear();
+    this.merges.clear();
+    this.drops += 1;
+  }
 
   /** The links of these keys and the chains and roots they lead to, plus the given profiles'. */
   async read(keys: string[], profiles: string[] = []): Promise<GraphView> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
+import { identifierKey } from '@tessera/identity';
 import { insertReportingDuplicates, type InsertTarget } from '@tessera/platform-mongo';
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import type { Model } from 'mongoose';
@@ -214,6 +215,84 @@ export class IdentityGraphRepository {
   async mergesOf(from: string[]): Promise<MergeDocument[]> {
     if (from.length === 0) return [];
     return this.merges.find({ _id: { $in: from } }).toArray();
+  }
+
+  /**
+   * Deletes a root this owner holds: the commit point of a privacy deletion (nothing can lock,
+   * link to or merge into it afterwards).
+   */
+  async deleteRoot(id: string, owner: string): Promise<void> {
+    const result = await this.profiles.deleteOne({ _id: id, parent: null, 'lock.owner': owner });
+    if (result.deletedCount !== 1) throw new LockLostError(id);
+  }
+
+  /**
+   * Deletes profiles; with `before`, only those written by then (one founded again since, under
+   * the same id, is kept).
+   */
+  async deleteProfiles(ids: string[], before: Date | null): Promise<void> {
+    if (ids.length === 0) return;
+    await this.profiles.deleteMany(
+      before
+        ? {
+            _id: { $in: ids },
+            $or: [{ createdAt: { $lte: before } }, { createdAt: { $exists: false } }],
+          }
+        : { _id: { $in: ids } },
+    );
+  }
+
+  /** Deletes the merge records of these profiles; with `before`, those written by then. */
+  async deleteMerges(ids: string[], before: Date | null): Promise<void> {
+    if (ids.length === 0) return;
+    await this.merges.deleteMany(
+      before ? { _id: { $in: ids }, at: { $lte: before } } : { _id: { $in: ids } },
+    );
+  }
+
+  /** Deletes identifier links by key. */
+  async unlink(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.identifiers.deleteMany({ _id: { $in: keys } });
+  }
+
+  /**
+   * Deletes every link to these profiles (with `before`, made by then), whatever its key: a scan
+   * (not by `_id`), run once per privacy deletion.
+   */
+  async unlinkProfiles(ids: string[], before: Date | null): Promise<void> {
+    if (ids.length === 0) return;
+    await this.identifiers.deleteMany(
+      before ? { profile: { $in: ids }, linkedAt: { $lte: before } } : { profile: { $in: ids } },
+    );
+  }
+
+  /** Deletes links that still name the profile given (one a deletion removed). */
+  async unlinkDangling(links: { key: string; profile: string }[]): Promise<void> {
+    if (links.length === 0) return;
+    await this.identifiers.bulkWrite(
+      links.map(({ key, profile }) => ({
+        deleteOne: { filter: { _id: key, profile } },
+      })),
+      { ordered: false },
+    );
+  }
+
+  /**
+   * Removes identifiers from the merge records of other profiles that name them (a link another
+   * replica won while the merge was made): a scan (not by `_id`), run once per privacy deletion.
+   */
+  async scrubMerges(identifiers: { type: string; value: string }[]): Promise<void> {
+    if (identifiers.length === 0) return;
+    const keys = new Set(identifiers.map(identifierKey));
+    const found = await this.merges
+      .find({ 'identifiers.value': { $in: [...new Set(identifiers.map((i) => i.value))] } })
+      .toArray();
+    for (const merge of found) {
+      const kept = merge.identifiers.filter((identifier) => !keys.has(identifierKey(identifier)));
+      if (kept.length === merge.identifiers.length) continue;
+      await this.merges.updateOne({ _id: merge._id }, { $set: { identifiers: kept } });
+    }
   }
 
   /** One round trip of updates, each of which must find its document under this owner's lock. */

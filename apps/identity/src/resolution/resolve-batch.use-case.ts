@@ -11,13 +11,15 @@ import { TransientError } from '@tessera/platform-kafka';
 import { randomUUID } from 'node:crypto';
 import { IDENTITY_CONFIG } from '../config/identity-config.token';
 import type { IdentityConfig } from '../config/identity.config';
-import { chainIn, GraphReader, rootIn, type GraphView } from '../graph/graph-reader';
+import { chainIn, danglingIn, GraphReader, rootIn, type GraphView } from '../graph/graph-reader';
 import type { Intent, MemberEntry, MergeStep, ProfileDocument } from '../graph/graph.schema';
 import {
   IdentityGraphRepository,
   LockLostError,
   type IntentWrite,
 } from '../graph/identity-graph.repository';
+import { BarredEvent } from '../privacy/barred-event';
+import { PrivacyScreen } from '../privacy/privacy-screen';
 import { BatchPlan, type PlanItem, type PlannedStep } from './batch-plan';
 
 /** How precisely an identifier's last-seen time is kept. */
@@ -45,13 +47,26 @@ export interface EventResolution {
   merges: IdentityMerge[];
 }
 
-/** Per event of a batch, in order: its resolution, or why it cannot have one. */
-export type BatchOutcome = EventResolution | UnresolvableEventError;
+/**
+ * Per event of a batch, in order: its resolution, why it cannot have one, or the privacy verdict
+ * that drops it.
+ */
+export type BatchOutcome = EventResolution | UnresolvableEventError | BarredEvent;
 
-/** How far one attempt got: how many leading events it resolved, and whether to retry at once. */
+/**
+ * How far one attempt got: how many leading events it resolved, and whether to retry at once;
+ * or, before anything was planned, the events privacy tombstones bar (per item, in order).
+ */
 interface Progress {
   done: number;
   again?: boolean;
+  barred?: (BarredEvent | null)[];
+}
+
+/** What attempts of one batch carry from one to the next. */
+interface AttemptState {
+  /** How many attempts in a row found links leading to no profile (and dropped the caches). */
+  dangling: number;
 }
 
 /**
@@ -80,6 +95,7 @@ export class ResolveBatchUseCase {
   constructor(
     private readonly graph: IdentityGraphRepository,
     private readonly reader: GraphReader,
+    private readonly screen: PrivacyScreen,
     @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
   ) {}
 
@@ -104,12 +120,22 @@ export class ResolveBatchUseCase {
     let rest = pending;
     let stalled = 0;
     let since = Date.now();
+    const state: AttemptState = { dangling: 0 };
     while (rest.length > 0) {
       const resolved: EventResolution[] = [];
       const progress = await this.attempt(
         rest.map((entry) => entry.item),
         resolved,
+        state,
       );
+      const barred = progress.barred;
+      if (barred) {
+        rest.forEach((entry, n) => {
+          if (barred[n]) outcomes[entry.index] = barred[n];
+        });
+        rest = rest.filter((_, n) => !barred[n]);
+        continue;
+      }
       resolved.forEach((resolution, n) => (outcomes[rest[n].index] = resolution));
       rest = rest.slice(progress.done);
       if (progress.done > 0 || progress.again) {
@@ -127,11 +153,18 @@ export class ResolveBatchUseCase {
   }
 
   /** One try at the items, in order; pushes the resolutions of the leading ones it resolved. */
-  private async attempt(items: PlanItem[], resolved: EventResolution[]): Promise<Progress> {
+  private async attempt(
+    items: PlanItem[],
+    resolved: EventResolution[],
+    state: AttemptState,
+  ): Promise<Progress> {
     const now = new Date();
     const keys = [...new Set(items.flatMap((item) => item.keys))];
     const founders = [...new Set(items.flatMap((item) => item.founders))];
+    const generation = this.reader.generation;
     const read = await this.reader.read(keys, founders);
+    const privacy = await this.checkPrivacy(items, keys, read, generation, state);
+    if (privacy) return privacy;
     const survey = BatchPlan.make(items, read, this.config.rules, now, { kind: 'survey' });
     // A profile one of these events would have founded, left with an intent (its writer stopped
     // after creating it, before linking its identifiers): nothing links to it, so it is finished
@@ -145,6 +178,47 @@ export class ResolveBatchUseCase {
       return { done: items.length };
     }
     return this.underLocks(items, keys, read, [...toLock], [...survey.created], now, resolved);
+  }
+
+  /**
+   * Privacy tombstones, read after the graph (so a view read before a deletion began is screened
+   * against it, and one read during it shows the deletion's traces): the events they bar, or a
+   * view to read again, when the caches were dropped since it was read (a deletion happened) or
+   * links lead to a profile that was deleted (those links, left by a deletion under way, are
+   * removed). Null: go on.
+   */
+  private async checkPrivacy(
+    items: PlanItem[],
+    keys: string[],
+    read: GraphView,
+    generation: number,
+    state: AttemptState,
+  ): Promise<Progress | null> {
+    const screening = await this.screen.screen(
+      items.map((item) => ({ keys: item.keys, receivedAt: item.event.receivedAt })),
+    );
+    this.reader.syncDeletions(screening.deletions);
+    if (this.reader.generation !== generation) return { done: 0, again: true };
+    if (screening.barred.some(Boolean)) return { done: 0, barred: screening.barred };
+    const dangling = danglingIn(read, keys);
+    if (!dangling.any) {
+      state.dangling = 0;
+      return null;
+    }
+    // Read again without caches; links a deletion left behind go: those with tombstones at once
+    // (the deletion is under way), the others once a read without caches shows them too.
+    this.reader.forgetAll();
+    state.dangling += 1;
+    if (state.dangling > 2)
+      throw new TransientError(
+        'the graph leads to profiles that are gone: a deletion is under way',
+      );
+    await this.graph.unlinkDangling(
+      state.dangling === 1
+        ? dangling.links.filter((link) => screening.deleted.has(link.key))
+        : dangling.links,
+    );
+    return { done: 0, again: true };
   }
 
   private async underLocks(
@@ -329,12 +403,9 @@ export class ResolveBatchUseCase {
   /**
    * Finishes the intent a replica left on a root (or on the root it is being merged into), taking
    * the locks it needs; the caller frees what it took (`held`). False when one of them is busy.
+   * Also used by privacy requests, which finish a root's intent before they act on it.
    */
-  private async rollForward(
-    profile: ProfileDocument,
-    owner: string,
-    held: Set<string>,
-  ): Promise<boolean> {
+  async rollForward(profile: ProfileDocument, owner: string, held: Set<string>): Promise<boolean> {
     const lock = async (id: string): Promise<boolean> => {
       if (held.has(id)) return true;
       if (!(await this.graph.lock(id, owner, new Date(), this.config.lockLeaseMs))) return false;
