@@ -390,6 +390,25 @@ describe('the identity service carries out privacy requests', () => {
     );
   });
 
+  it('gives a person who comes back after a deletion a new profile id, never the deleted one', async () => {
+    const user = `u-${id()}`;
+    const first = freshEvent({ userId: user, anonymousId: null });
+    await harness.publishAndResolve([first]);
+    const deleted = (await probe.resolvedOf(first)).profileId;
+    const request = await probe.request('delete', { type: 'user_id', value: user });
+    await probe.outcome(request.requestId);
+
+    const back = freshEvent({ userId: user, anonymousId: null });
+    await harness.publish([back]);
+    const renewed = await probe.resolvedOf(back);
+    // The deleted id stays erased in enrichment and activation: reusing it would drop the person.
+    expect(renewed.profileId).not.toBe(deleted);
+    const again = freshEvent({ userId: user, anonymousId: null });
+    await harness.publish([again]);
+    expect((await probe.resolvedOf(again)).profileId).toBe(renewed.profileId);
+    expect((await harness.groups()).get(`user_id:${user}`)).toBe(renewed.profileId);
+  });
+
   it('deletes and suppresses at once: later events with its identifiers are dropped whenever received', async () => {
     const [user, anon] = [`u-${id()}`, `a-${id()}`];
     await harness.publishAndResolve([freshEvent({ userId: user, anonymousId: anon })]);

@@ -25,6 +25,7 @@ export { IdentityGraph } from './identity-graph';
 export type { MergeRecord } from './identity-graph';
 export { byImportance, founderIdOf, profileIdFor, resolveIdentities } from './resolve-identities';
 export type {
+  Generations,
   GraphSnapshot,
   LinkedIdentifier,
   Resolution,

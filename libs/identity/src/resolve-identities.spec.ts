@@ -1,7 +1,7 @@
 import type { Identifier } from './identifier';
 import { IdentityGraph } from './identity-graph';
 import { identityRules } from './identity-rules';
-import { profileIdFor, resolveIdentities } from './resolve-identities';
+import { founderIdOf, profileIdFor, resolveIdentities } from './resolve-identities';
 
 const user = (value: string): Identifier => ({ type: 'user_id', value });
 const anon = (value: string): Identifier => ({ type: 'anonymous_id', value });
@@ -21,6 +21,23 @@ describe('resolveIdentities', () => {
       merged: [],
       unlinked: [],
     });
+  });
+
+  it("names a new profile after the deletion of its founder's earlier one, so the deleted id is not reused", () => {
+    const generations = new Map([['user_id:u1', 1_700_000_000_000]]);
+    const resolution = resolveIdentities(
+      { identifiers: [anon('a1'), user('u1')], generations },
+      { profileOf: () => undefined, identifiersOf: () => [] },
+      rules,
+      1,
+    );
+    expect(resolution?.profileId).toBe(profileIdFor(user('u1'), 1_700_000_000_000));
+    expect(resolution?.profileId).not.toBe(profileIdFor(user('u1')));
+    expect(founderIdOf([anon('a1'), user('u1')], rules, generations)).toBe(resolution?.profileId);
+    // Only the founder's deletion renames: another identifier's earlier profile does not.
+    expect(founderIdOf([anon('a1'), user('u1')], rules, new Map([['anonymous_id:a1', 5]]))).toBe(
+      profileIdFor(user('u1')),
+    );
   });
 
   it('resolves to the profile that holds a known identifier and links the new ones to it', () => {

@@ -31,18 +31,27 @@ export interface Resolution {
   unlinked: UnlinkedIdentifier[];
 }
 
+/** Per identifier key: when a privacy request deleted the profile it belonged to (epoch ms). */
+export type Generations = ReadonlyMap<string, number>;
+
 export interface ResolveInput {
   identifiers: readonly Identifier[];
+  /** Deletions of its identifiers' earlier profiles, so a new profile is not named as a deleted one. */
+  generations?: Generations;
   /** An alias call's previousId: linked as the user id the graph knows, else as an anonymous id. */
   previousId?: string | null;
 }
 
 /**
  * A new profile's id, derived from the identifier that founds it, so a redelivered event, or two
- * replicas that see the same new customer at once, name the profile the same.
+ * replicas that see the same new customer at once, name the profile the same. `generation` is the
+ * time a privacy request deleted the founder's earlier profile: a person who comes back after a
+ * deletion gets a new id, not the deleted one (which other services keep as erased).
  */
-export function profileIdFor(founder: Identifier): string {
-  return `p_${hash('sha256', identifierKey(founder), 'base64url').slice(0, 22)}`;
+export function profileIdFor(founder: Identifier, generation?: number): string {
+  const key = identifierKey(founder);
+  const seed = generation === undefined ? key : `${key}@${generation}`;
+  return `p_${hash('sha256', seed, 'base64url').slice(0, 22)}`;
 }
 
 /** Orders identifiers most important first: by the rules' type priority, then by value. */
@@ -51,8 +60,13 @@ export function byImportance(rules: IdentityRules): (a: Identifier, b: Identifie
 }
 
 /** The id of the profile these identifiers would found: named after the most important one. */
-export function founderIdOf(identifiers: readonly Identifier[], rules: IdentityRules): string {
-  return profileIdFor([...identifiers].sort(byImportance(rules))[0]);
+export function founderIdOf(
+  identifiers: readonly Identifier[],
+  rules: IdentityRules,
+  generations?: Generations,
+): string {
+  const founder = [...identifiers].sort(byImportance(rules))[0];
+  return profileIdFor(founder, generations?.get(identifierKey(founder)));
 }
 
 /**
@@ -77,7 +91,8 @@ export function resolveIdentities(
   for (;;) {
     const attempt = combine(candidates, graph);
     const broken = brokenLimit(attempt, rules, now);
-    if (!broken || candidates.length === 1) return finish(attempt, candidates, unlinked);
+    if (!broken || candidates.length === 1)
+      return finish(attempt, candidates, unlinked, input.generations);
     const dropped = candidates.pop() as Identifier;
     unlinked.push({
       identifier: dropped,
@@ -152,10 +167,16 @@ function brokenLimit(attempt: Attempt, rules: IdentityRules, now: number) {
   return null;
 }
 
-function finish(attempt: Attempt, identifiers: Identifier[], unlinked: UnlinkedIdentifier[]) {
+function finish(
+  attempt: Attempt,
+  identifiers: Identifier[],
+  unlinked: UnlinkedIdentifier[],
+  generations: Generations | undefined,
+) {
   const [target, ...merged] = attempt.profiles;
+  const founder = identifiers[0];
   return {
-    profileId: target ?? profileIdFor(identifiers[0]),
+    profileId: target ?? profileIdFor(founder, generations?.get(identifierKey(founder))),
     created: target === undefined,
     link: attempt.fresh,
     merged,

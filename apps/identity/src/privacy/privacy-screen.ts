@@ -18,6 +18,8 @@ export interface Screening {
   barred: (BarredEvent | null)[];
   /** Keys of the items whose profile was deleted at some time. */
   deleted: Set<string>;
+  /** Those keys with the time of their latest deletion (epoch ms): the generation of a new profile. */
+  deletedAt: Map<string, number>;
   /** The deletion counter as read with the tombstones. */
   deletions: number;
 }
@@ -52,13 +54,17 @@ export class PrivacyScreen {
     const hashed = items.map((item) => item.keys.map((key) => this.hashOf(key)));
     const { tombstones, deletions } = await this.privacy.read(hashed.flat());
     const deleted = new Set<string>();
+    const deletedAt = new Map<string, number>();
     const barred = items.map((item, n) => {
       item.keys.forEach((key, k) => {
-        if (tombstones.get(hashed[n][k])?.deletedAt) deleted.add(key);
+        const at = tombstones.get(hashed[n][k])?.deletedAt;
+        if (!at) return;
+        deleted.add(key);
+        deletedAt.set(key, at.getTime());
       });
       const verdict = privacyVerdict(hashed[n], item.receivedAt, tombstones);
       return verdict ? new BarredEvent(verdict) : null;
     });
-    return { barred, deleted, deletions };
+    return { barred, deleted, deletedAt, deletions };
   }
 }

@@ -11,7 +11,13 @@ const now = new Date(1_800_000_000_000);
 const item = (event: Partial<Event>): PlanItem => {
   const full = anEvent({ userId: null, anonymousId: null, ...event });
   const extracted = extractIdentifiers(full, rules);
-  return { event: full, extracted, keys: extracted.identifiers.map(identifierKey), founders: [] };
+  return {
+    event: full,
+    extracted,
+    keys: extracted.identifiers.map(identifierKey),
+    founders: [],
+    generations: new Map(),
+  };
 };
 
 const root = (id: string, members: string[], extra: Partial<ProfileDocument> = {}) =>

@@ -3,6 +3,7 @@ import {
   identifierKey,
   resolveIdentities,
   type ExtractedIdentifiers,
+  type Generations,
   type IdentityRules,
   type LinkedIdentifier,
   type Resolution,
@@ -19,6 +20,8 @@ export interface PlanItem {
   keys: string[];
   /** The profiles it would found if none of its identifiers were known. */
   founders: string[];
+  /** When privacy requests deleted its identifiers' earlier profiles: new ids are not those. */
+  generations: Generations;
 }
 
 /** One event's resolution within a plan. */
@@ -125,7 +128,11 @@ export class BatchPlan {
   /** Plans one item; false (and nothing planned) when it needs a root the mode does not allow. */
   private add(item: PlanItem, mode: PlanMode): boolean {
     const resolution = resolveIdentities(
-      { identifiers: item.extracted.identifiers, previousId: item.extracted.previousId },
+      {
+        identifiers: item.extracted.identifiers,
+        previousId: item.extracted.previousId,
+        generations: item.generations,
+      },
       {
         profileOf: (key) => this.rootOfKey(key),
         identifiersOf: (root): readonly LinkedIdentifier[] => this.membersOf(root),

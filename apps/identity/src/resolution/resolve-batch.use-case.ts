@@ -5,6 +5,7 @@ import {
   founderIdOf,
   identifierKey,
   type ExtractedIdentifiers,
+  type Generations,
   type IdentityRules,
 } from '@tessera/identity';
 import { TransientError } from '@tessera/platform-kafka';
@@ -113,7 +114,8 @@ export class ResolveBatchUseCase {
             event,
             extracted,
             keys: keysOf(extracted),
-            founders: foundersOf(extracted, this.config.rules),
+            founders: foundersOf(extracted, this.config.rules, NO_GENERATIONS),
+            generations: NO_GENERATIONS,
           },
         });
     });
@@ -200,6 +202,7 @@ export class ResolveBatchUseCase {
     this.reader.syncDeletions(screening.deletions);
     if (this.reader.generation !== generation) return { done: 0, again: true };
     if (screening.barred.some(Boolean)) return { done: 0, barred: screening.barred };
+    if (this.renameFounders(items, screening.deletedAt)) return { done: 0, again: true };
     const dangling = danglingIn(read, keys);
     if (!dangling.any) {
       state.dangling = 0;
@@ -219,6 +222,27 @@ export class ResolveBatchUseCase {
         : dangling.links,
     );
     return { done: 0, again: true };
+  }
+
+  /**
+   * An item whose identifiers' earlier profile a privacy request deleted founds its profile under
+   * a new id (named with the deletion's time), never the deleted one. True when a founder changed:
+   * the view was read for the old ones, so it is read again.
+   */
+  private renameFounders(items: PlanItem[], deletedAt: ReadonlyMap<string, number>): boolean {
+    let renamed = false;
+    for (const item of items) {
+      const generations = new Map<string, number>();
+      for (const key of item.keys) {
+        const at = deletedAt.get(key);
+        if (at !== undefined) generations.set(key, at);
+      }
+      if (sameGenerations(generations, item.generations)) continue;
+      item.generations = generations;
+      item.founders = foundersOf(item.extracted, this.config.rules, generations);
+      renamed = true;
+    }
+    return renamed;
   }
 
   private async underLocks(
@@ -532,12 +556,23 @@ function mergeStepsOf(target: string, intent: Intent): MergeStep[] {
  * The ids of the profiles an event would found if none of its identifiers were known (a
  * previousId counts as a user id or as an anonymous id).
  */
-function foundersOf(extracted: ExtractedIdentifiers, rules: IdentityRules): string[] {
-  if (extracted.previousId === null) return [founderIdOf(extracted.identifiers, rules)];
+function foundersOf(
+  extracted: ExtractedIdentifiers,
+  rules: IdentityRules,
+  generations: Generations,
+): string[] {
+  if (extracted.previousId === null)
+    return [founderIdOf(extracted.identifiers, rules, generations)];
   const previousId = extracted.previousId;
   return ['user_id', 'anonymous_id'].map((type) =>
-    founderIdOf([...extracted.identifiers, { type, value: previousId }], rules),
+    founderIdOf([...extracted.identifiers, { type, value: previousId }], rules, generations),
   );
+}
+
+const NO_GENERATIONS: Generations = new Map();
+
+function sameGenerations(a: Generations, b: Generations): boolean {
+  return a.size === b.size && [...a].every(([key, at]) => b.get(key) === at);
 }
 
 /** Whether a root carries an intent, or a mark of one, still to be carried out. */
