@@ -21,7 +21,6 @@ import { WebhookDispatcher } from './delivery/webhook-dispatcher';
 import { EraseDeliveriesUseCase } from './privacy/erase-deliveries.use-case';
 import { ErasureRepository } from './privacy/erasure.repository';
 import { PrivacyResolutionsConsumer } from './privacy/privacy-resolutions.consumer';
-import { PrivacyStatusPublisher } from './privacy/privacy-status.publisher';
 import { KafkaTargetWriter } from './routing/kafka-target-writer';
 import { ProfileChangesConsumer } from './routing/profile-changes.consumer';
 import { RouteChangesUseCase } from './routing/route-changes.use-case';
@@ -64,7 +63,6 @@ export class ActivationModule {
         RouteChangesUseCase,
         ErasureRepository,
         EraseDeliveriesUseCase,
-        PrivacyStatusPublisher,
       ],
     };
   }

@@ -1,9 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { TOPICS, type PrivacyResolution, type PrivacyStatus } from '@tessera/contracts';
-import type { ConsumedMessage } from '@tessera/platform-kafka';
+import { PrivacyStatusPublisher, type ConsumedMessage } from '@tessera/platform-kafka';
 import { EraseDeliveriesUseCase } from './erase-deliveries.use-case';
-import { PrivacyStatusPublisher } from './privacy-status.publisher';
 
 /**
  * Reads resolved privacy requests in order and reports activation's status of each once its

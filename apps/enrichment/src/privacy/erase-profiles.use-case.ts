@@ -1,12 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  AvroCodec,
-  TOPICS,
-  TopicNames,
-  type PrivacyResolution,
-  type PrivacyStatus,
-} from '@tessera/contracts';
-import { isTransientError, KafkaPublisher } from '@tessera/platform-kafka';
+import type { PrivacyResolution, PrivacyStatus } from '@tessera/contracts';
+import { isTransientError, PrivacyStatusPublisher } from '@tessera/platform-kafka';
 import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
 import type { EnrichmentConfig } from '../config/enrichment.config';
 import { EnrichmentMetrics } from '../metrics/enrichment-metrics';
@@ -26,9 +20,7 @@ export class EraseProfilesUseCase {
   constructor(
     private readonly erased: ErasedProfilesRepository,
     private readonly eraser: ProfileEraser,
-    private readonly publisher: KafkaPublisher,
-    private readonly codec: AvroCodec,
-    private readonly topics: TopicNames,
+    private readonly statuses: PrivacyStatusPublisher,
     private readonly metrics: EnrichmentMetrics,
     @Inject(ENRICHMENT_CONFIG) private readonly config: EnrichmentConfig,
   ) {}
@@ -80,14 +72,7 @@ export class EraseProfilesUseCase {
       at: Date.now(),
     };
     this.metrics.privacyRequest(resolution.type, status);
-    await this.publisher.publish({
-      [this.topics.resolve(TOPICS.privacyStatuses)]: [
-        {
-          key: this.codec.encode('PrivacyRequestKey', { requestId: resolution.requestId }),
-          value: this.codec.encode('PrivacyStatus', value),
-        },
-      ],
-    });
+    await this.statuses.publish([value]);
   }
 }
 

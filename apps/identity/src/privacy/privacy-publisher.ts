@@ -6,7 +6,7 @@ import {
   type PrivacyResolution,
   type PrivacyStatus,
 } from '@tessera/contracts';
-import { KafkaPublisher } from '@tessera/platform-kafka';
+import { KafkaPublisher, PrivacyStatusPublisher } from '@tessera/platform-kafka';
 
 /** Writes a privacy request's resolution, then (once acknowledged) identity's status of it. */
 @Injectable()
@@ -15,20 +15,19 @@ export class PrivacyPublisher {
     private readonly publisher: KafkaPublisher,
     private readonly codec: AvroCodec,
     private readonly topics: TopicNames,
+    private readonly statuses: PrivacyStatusPublisher,
   ) {}
 
   async publish(resolution: PrivacyResolution | null, status: PrivacyStatus): Promise<void> {
-    const key = this.codec.encode('PrivacyRequestKey', { requestId: status.requestId });
     if (resolution)
       await this.publisher.publish({
         [this.topics.resolve(TOPICS.privacyResolutions)]: [
-          { key, value: this.codec.encode('PrivacyResolution', resolution) },
+          {
+            key: this.codec.encode('PrivacyRequestKey', { requestId: resolution.requestId }),
+            value: this.codec.encode('PrivacyResolution', resolution),
+          },
         ],
       });
-    await this.publisher.publish({
-      [this.topics.resolve(TOPICS.privacyStatuses)]: [
-        { key, value: this.codec.encode('PrivacyStatus', status) },
-      ],
-    });
+    await this.statuses.publish([status]);
   }
 }

@@ -1,16 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  AvroCodec,
-  TOPICS,
-  TopicNames,
-  type PrivacyRequest,
-  type PrivacyStatus,
-} from '@tessera/contracts';
+import { AvroCodec, TOPICS, TopicNames, type PrivacyRequest } from '@tessera/contracts';
 import { KafkaPublisher } from '@tessera/platform-kafka';
 import { INGESTION_CONFIG } from '../config/ingestion-config.token';
 import type { IngestionConfig } from '../config/ingestion.config';
 
-/** Writes privacy requests and this service's statuses, keyed by request so each stays in order. */
+/** Writes privacy requests, keyed by request. */
 @Injectable()
 export class PrivacyPublisher {
   constructor(
@@ -32,16 +26,6 @@ export class PrivacyPublisher {
         ],
       }),
     );
-  }
-
-  async publishStatuses(statuses: PrivacyStatus[]): Promise<void> {
-    if (statuses.length === 0) return;
-    await this.publisher.publish({
-      [this.topics.resolve(TOPICS.privacyStatuses)]: statuses.map((status) => ({
-        key: this.codec.encode('PrivacyRequestKey', { requestId: status.requestId }),
-        value: this.codec.encode('PrivacyStatus', status),
-      })),
-    });
   }
 
   private async withTimeout(work: Promise<void>): Promise<void> {

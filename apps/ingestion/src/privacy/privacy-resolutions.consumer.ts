@@ -1,9 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { TOPICS, type PrivacyResolution, type PrivacyStatus } from '@tessera/contracts';
-import type { ConsumedMessage } from '@tessera/platform-kafka';
+import { PrivacyStatusPublisher, type ConsumedMessage } from '@tessera/platform-kafka';
 import { ApplyPrivacyResolutionUseCase } from './apply-privacy-resolution.use-case';
-import { PrivacyPublisher } from './privacy-publisher';
 
 /**
  * Applies resolved privacy requests to the suppression list in order, then reports ingestion's
@@ -13,13 +12,13 @@ import { PrivacyPublisher } from './privacy-publisher';
 export class PrivacyResolutionsConsumer {
   constructor(
     private readonly apply: ApplyPrivacyResolutionUseCase,
-    private readonly publisher: PrivacyPublisher,
+    private readonly statuses: PrivacyStatusPublisher,
   ) {}
 
   @EventPattern(TOPICS.privacyResolutions, { schema: 'PrivacyResolution' })
   async handle(messages: ConsumedMessage<PrivacyResolution>[]): Promise<void> {
     const statuses: PrivacyStatus[] = [];
     for (const message of messages) statuses.push(await this.apply.apply(message.value));
-    await this.publisher.publishStatuses(statuses);
+    await this.statuses.publish(statuses);
   }
 }

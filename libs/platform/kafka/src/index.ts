@@ -19,6 +19,7 @@ export type { KafkaBatchServerOptions, KafkaPatternExtras } from './kafka-batch-
 export { chunksOf, KafkaPublisher, MAX_REQUEST_BYTES, sizeOf } from './kafka-publisher';
 export type { OutboundRecord } from './kafka-publisher';
 export { KafkaReadiness } from './kafka-readiness';
+export { PrivacyStatusPublisher } from './privacy-status-publisher';
 export { RethrowRpcExceptionsFilter } from './rethrow-rpc-exceptions.filter';
 export { extractTraceContext, injectTraceContext } from './trace-context';
 export { isTransientError, TransientError } from './transient-error';

@@ -14,6 +14,7 @@ import { createKafka } from './create-kafka';
 import { DeadLetterPublisher } from './dead-letter-publisher';
 import { ensureTopics, type TopicSpec } from './ensure-topics';
 import { KafkaBatchServer } from './kafka-batch-server';
+import { PrivacyStatusPublisher } from './privacy-status-publisher';
 import { KafkaPublisher } from './kafka-publisher';
 import { KafkaReadiness } from './kafka-readiness';
 
@@ -118,6 +119,12 @@ export class KafkaPlatformModule {
           inject: [KAFKA],
         },
         {
+          provide: PrivacyStatusPublisher,
+          useFactory: (publisher: KafkaPublisher, codec: AvroCodec, topics: TopicNames) =>
+            new PrivacyStatusPublisher(publisher, codec, topics),
+          inject: [KafkaPublisher, AvroCodec, TopicNames],
+        },
+        {
           provide: KafkaBatchServer,
           useFactory: (
             kafka: Kafka,
@@ -152,6 +159,7 @@ export class KafkaPlatformModule {
         AvroCodec,
         TopicNames,
         KafkaPublisher,
+        PrivacyStatusPublisher,
         KafkaBatchServer,
         KafkaReadinessProbe,
       ],

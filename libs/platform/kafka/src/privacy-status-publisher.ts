@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
 import { AvroCodec, TOPICS, TopicNames, type PrivacyStatus } from '@tessera/contracts';
-import { KafkaPublisher } from '@tessera/platform-kafka';
+import type { KafkaPublisher } from './kafka-publisher';
 
-/** Writes activation's statuses of privacy requests, keyed by request; resolves once acknowledged. */
-@Injectable()
+/**
+ * Writes a service's outcomes of privacy requests to the statuses topic, keyed by request so each
+ * request's statuses stay in order; resolves once Kafka acknowledged them. Every service reports
+ * through it; ingestion gathers the statuses into the request's status.
+ */
 export class PrivacyStatusPublisher {
   constructor(
     private readonly publisher: KafkaPublisher,
@@ -11,7 +13,7 @@ export class PrivacyStatusPublisher {
     private readonly topics: TopicNames,
   ) {}
 
-  async publish(statuses: PrivacyStatus[]): Promise<void> {
+  async publish(statuses: readonly PrivacyStatus[]): Promise<void> {
     if (statuses.length === 0) return;
     await this.publisher.publish({
       [this.topics.resolve(TOPICS.privacyStatuses)]: statuses.map((status) => ({
