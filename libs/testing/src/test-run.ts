@@ -15,7 +15,7 @@ export class TestRun {
   readonly kafka: Kafka;
   private readonly databases = new Set<string>();
   private readonly createdTopics = new Set<string>();
-  private mongo: MongoClient | undefined;
+  private mongo: Promise<MongoClient> | undefined;
 
   private constructor(
     readonly id: string,
@@ -99,10 +99,9 @@ export class TestRun {
     }
   }
 
-  async mongoClient(): Promise<MongoClient> {
-    this.mongo ??= await new MongoClient(this.mongoUri, {
-      serverSelectionTimeoutMS: 10_000,
-    }).connect();
+  /** One client per run, also when asked for by several callers at once (cleanup closes it). */
+  mongoClient(): Promise<MongoClient> {
+    this.mongo ??= new MongoClient(this.mongoUri, { serverSelectionTimeoutMS: 10_000 }).connect();
     return this.mongo;
   }
 
