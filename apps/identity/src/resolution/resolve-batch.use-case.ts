@@ -219,9 +219,23 @@ export class ResolveBatchUseCase {
     await this.graph.unlinkDangling(
       state.dangling === 1
         ? dangling.links.filter((link) => screening.deleted.has(link.key))
-        : dangling.links,
+        : await this.profilesGone(dangling.links),
     );
     return { done: 0, again: true };
+  }
+
+  /**
+   * The links whose profile document is really gone. A view can miss a live profile's root (a
+   * root merged between two reads of it), and a link removed then would leave its identifier in
+   * a root's members while a later event links it again elsewhere; only a deletion removes a
+   * profile document, so its absence, read by `_id`, is the proof.
+   */
+  private async profilesGone(
+    links: { key: string; profile: string }[],
+  ): Promise<{ key: string; profile: string }[]> {
+    if (links.length === 0) return [];
+    const found = await this.graph.findProfiles([...new Set(links.map((link) => link.profile))]);
+    return links.filter((link) => !found.has(link.profile));
   }
 
   /**
