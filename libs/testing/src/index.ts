@@ -8,3 +8,5 @@ export { exitOf, startService, waitForReady } from './service-process';
 export type { StartedService } from './service-process';
 export { WebhookReceiver } from './webhook-receiver';
 export type { Answer, ReceivedRequest, WebhookPayload } from './webhook-receiver';
+export { OtlpReceiver } from './otlp-receiver';
+export type { ReceivedSpan } from './otlp-receiver';

@@ -31,6 +31,11 @@ export interface MessageDocument {
   lastError: string | null;
   /** When it was delivered or given up. */
   settledAt: number | null;
+  /**
+   * The W3C traceparent of the change it was made from: every attempt is a span of that trace,
+   * and the receiver gets the header. Absent on messages stored before it was kept.
+   */
+  traceparent?: string | null;
 }
 
 /**
@@ -115,6 +120,7 @@ export const MessageSchema = new Schema<MessageDocument>(
     lastStatusCode: { type: Number, default: null },
     lastError: { type: String, default: null },
     settledAt: { type: Number, default: null },
+    traceparent: { type: String, default: null },
   },
   { collection: 'messages', versionKey: false },
 );

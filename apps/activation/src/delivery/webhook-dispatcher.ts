@@ -5,6 +5,8 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { contextFromTraceparent, injectTraceContext } from '@tessera/platform-kafka';
 import { randomUUID } from 'node:crypto';
 import { ACTIVATION_CONFIG } from '../config/activation-config.token';
 import type { ActivationConfig } from '../config/activation.config';
@@ -20,12 +22,15 @@ import {
   type WebhookOutcome,
 } from '../webhooks';
 import type { AttemptDocument, LaneDocument, MessageDocument } from './activation-store.schema';
+import { DeliveryMetrics } from './delivery-metrics';
 import {
   DeliveryRepository,
   subscriptionOfLane,
   type CreatedLane,
   type Enqueued,
 } from './delivery.repository';
+
+const tracer = trace.getTracer('@tessera/activation');
 
 /** Lanes remembered per subscription while it is at its concurrency limit. */
 const MAX_DEFERRED = 10_000;
@@ -63,6 +68,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     private readonly deliveries: DeliveryRepository,
     private readonly registry: SubscriptionRegistry,
     private readonly subscriptions: SubscriptionRepository,
+    private readonly metrics: DeliveryMetrics,
     @Inject(ACTIVATION_CONFIG) private readonly config: ActivationConfig,
   ) {
     this.sender = new WebhookSender({
@@ -253,19 +259,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   /** One attempt: sends, logs it, and records the message's new state. */
   private async attempt(subscription: Subscription, message: MessageDocument): Promise<Verdict> {
     const at = Date.now();
-    const url = subscription.target.type === 'webhook' ? subscription.target.url : '';
-    const outcome = await this.sender.send({
-      url,
-      body: message.body,
-      headers: webhookHeaders({
-        id: message._id,
-        timestamp: Math.floor(at / 1000),
-        body: message.body,
-        secrets: signingSecrets(subscription, at),
-      }),
-    });
+    const outcome = await this.send(subscription, message, at);
     const attempt = message.attempts + 1;
     const verdict = this.verdictOf(outcome, attempt, at);
+    this.metrics.attempted(subscription.id, outcome, verdict.next);
     const statusCode = outcome.kind === 'response' ? outcome.status : null;
     const logged = attemptOf(message, attempt, at, outcome, verdict);
     const [, found] = await Promise.all([
@@ -275,6 +272,56 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     // Deleted by a privacy request during the attempt: its log goes too.
     if (!found) await this.deliveries.removeAttempt(logged._id);
     return verdict;
+  }
+
+  /**
+   * Sends one attempt as a span of the trace of the change the message was made from; the
+   * receiver gets its `traceparent`, so its own spans join the trace too.
+   */
+  private async send(
+    subscription: Subscription,
+    message: MessageDocument,
+    at: number,
+  ): Promise<WebhookOutcome> {
+    const url = subscription.target.type === 'webhook' ? subscription.target.url : '';
+    const parent = contextFromTraceparent(message.traceparent);
+    const span = tracer.startSpan(
+      'webhook deliver',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'tessera.subscription.id': subscription.id,
+          'tessera.message.id': message._id,
+          'tessera.message.type': message.type,
+          'tessera.delivery.attempt': message.attempts + 1,
+        },
+      },
+      parent,
+    );
+    const spanContext = trace.setSpan(parent, span);
+    const outcome = await context.with(spanContext, () =>
+      this.sender.send({
+        url,
+        body: message.body,
+        headers: {
+          ...(injectTraceContext({}, spanContext) as Record<string, string>),
+          ...webhookHeaders({
+            id: message._id,
+            timestamp: Math.floor(at / 1000),
+            body: message.body,
+            secrets: signingSecrets(subscription, at),
+          }),
+        },
+      }),
+    );
+    if (outcome.kind === 'response') span.setAttribute('http.response.status_code', outcome.status);
+    if (outcome.kind !== 'response' || outcome.status >= 300)
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: outcome.kind === 'response' ? `HTTP ${outcome.status}` : outcome.kind,
+      });
+    span.end();
+    return outcome;
   }
 
   private settle(

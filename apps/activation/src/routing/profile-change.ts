@@ -1,12 +1,17 @@
+import type { Context } from '@opentelemetry/api';
 import type { AudienceMembership, JsonObject, ProfileSnapshot } from '@tessera/contracts';
 import type { MessageType } from '../subscriptions/subscription';
 
-/** One record of the profiles or audiences topic, as activation reads it. */
-export type ProfileChange =
+/**
+ * One record of the profiles or audiences topic, as activation reads it, with the trace of the
+ * record (what is made of it, webhook attempts and target records, belongs to that trace).
+ */
+export type ProfileChange = (
   | { kind: 'snapshot'; snapshot: ProfileSnapshot; value: Buffer }
   | { kind: 'membership'; membership: AudienceMembership; value: Buffer }
   | { kind: 'merged'; profileId: string; mergedInto: string; at: number }
-  | { kind: 'deleted'; profileId: string; at: number };
+  | { kind: 'deleted'; profileId: string; at: number }
+) & { traceContext?: Context };
 
 /** What one change becomes for every subscription that wants it (before the consent check). */
 export interface ActivationMessage {

@@ -22,7 +22,7 @@ export class ProfileChangesConsumer {
     const rejected: RejectedMessage[] = [];
     for (const message of messages) {
       try {
-        changes.push(this.profileChangeOf(message));
+        changes.push({ ...this.profileChangeOf(message), traceContext: message.traceContext });
       } catch (error) {
         const reason =
           error instanceof TombstoneWithoutReasonError
@@ -42,6 +42,7 @@ export class ProfileChangesConsumer {
         kind: 'membership',
         membership: message.value,
         value: message.raw.value ?? Buffer.alloc(0),
+        traceContext: message.traceContext,
       })),
     );
   }

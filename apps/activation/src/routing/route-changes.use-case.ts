@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AvroCodec, TOMBSTONE_HEADERS } from '@tessera/contracts';
-import type { OutboundRecord } from '@tessera/platform-kafka';
+import { traceparentOf, type OutboundRecord } from '@tessera/platform-kafka';
 import { createHash } from 'node:crypto';
 import { ACTIVATION_CONFIG } from '../config/activation-config.token';
 import type { ActivationConfig } from '../config/activation.config';
@@ -118,15 +118,22 @@ export class RouteChangesUseCase {
       [MESSAGE_HEADERS.id]: id,
       [MESSAGE_HEADERS.type]: message.type,
     };
-    if (subscription.format === 'json')
-      return { key: message.profileId, value: Buffer.from(messageBody(message)), headers };
-    const key = this.codec.encode('ProfileKey', { profileId: message.profileId });
     const change = message.change;
+    const { traceContext } = change;
+    if (subscription.format === 'json')
+      return {
+        key: message.profileId,
+        value: Buffer.from(messageBody(message)),
+        headers,
+        traceContext,
+      };
+    const key = this.codec.encode('ProfileKey', { profileId: message.profileId });
     if (change.kind === 'snapshot' || change.kind === 'membership')
-      return { key, value: change.value, headers };
+      return { key, value: change.value, headers, traceContext };
     return {
       key,
       value: null,
+      traceContext,
       headers: {
         ...headers,
         [TOMBSTONE_HEADERS.reason]: change.kind,
@@ -172,6 +179,9 @@ function outboxMessage(
     lastStatusCode: null,
     lastError: null,
     settledAt: null,
+    traceparent: message.change.traceContext
+      ? (traceparentOf(message.change.traceContext) ?? null)
+      : null,
   };
 }
 

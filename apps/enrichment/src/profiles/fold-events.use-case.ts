@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
 import type { ResolvedEvent } from '@tessera/contracts';
 import { identifierKey } from '@tessera/identity';
 import { TransientError } from '@tessera/platform-kafka';
@@ -51,14 +52,18 @@ export class FoldEventsUseCase {
     private readonly metrics: EnrichmentMetrics,
   ) {}
 
-  async fold(batch: ResolvedEvent[]): Promise<void> {
+  /** `traces`: each event's trace, by messageId; a profile's snapshot joins its last event's. */
+  async fold(
+    batch: ResolvedEvent[],
+    traces: ReadonlyMap<string, Context> = new Map(),
+  ): Promise<void> {
     let pending = [...new Map(batch.map((event) => [event.messageId, event])).values()];
     const touched = new Set<string>();
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt === MAX_ATTEMPTS)
         throw new TransientError(`${pending.length} events kept losing races for their profiles`);
       if (attempt > 0) await pause(attempt);
-      pending = await this.attempt(pending, touched);
+      pending = await this.attempt(pending, touched, traces);
     }
     const late = await this.erased.among(touched);
     if (late.size === 0) return;
@@ -68,7 +73,11 @@ export class FoldEventsUseCase {
   }
 
   /** One pass over the events; returns those whose profile another replica wrote meanwhile. */
-  private async attempt(all: ResolvedEvent[], touched: Set<string>): Promise<ResolvedEvent[]> {
+  private async attempt(
+    all: ResolvedEvent[],
+    touched: Set<string>,
+    traces: ReadonlyMap<string, Context>,
+  ): Promise<ResolvedEvent[]> {
     const erased = await this.erased.among(all.map((event) => event.profileId));
     const events = all.filter((event) => !erased.has(event.profileId));
     this.metrics.droppedForDeletion('event', all.length - events.length);
@@ -110,7 +119,7 @@ export class FoldEventsUseCase {
         })),
       ),
     ]);
-    await this.publisher.publish([...written, ...republish]);
+    await this.publisher.publish([...written, ...republish], [], tracesOf(groups, traces));
     const done = [...groups.values()].filter((group) => !lost.has(group.id));
     await this.store.insertTimeline(
       done
@@ -195,4 +204,18 @@ function timelineEntryOf(event: ResolvedEvent): TimelineDocument {
 function pause(attempt: number): Promise<void> {
   const ms = Math.min(1_000, 10 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The trace of each profile's snapshot: that of the last of its events in the batch. */
+function tracesOf(
+  groups: Map<string, ProfileGroup>,
+  traces: ReadonlyMap<string, Context>,
+): Map<string, Context> {
+  const byProfile = new Map<string, Context>();
+  for (const group of groups.values()) {
+    const last = group.events.at(-1);
+    const trace = last && traces.get(last.messageId);
+    if (trace) byProfile.set(group.id, trace);
+  }
+  return byProfile;
 }

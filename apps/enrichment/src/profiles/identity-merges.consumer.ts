@@ -11,6 +11,12 @@ export class IdentityMergesConsumer {
 
   @EventPattern(TOPICS.identityMerges, { schema: 'IdentityMerge' })
   async handle(messages: ConsumedMessage<IdentityMerge>[]): Promise<void> {
-    await this.mergeProfiles.mergeAll(messages.map((message) => message.value));
+    const traces = new Map(
+      messages.map((message) => [message.value.messageId, message.traceContext]),
+    );
+    await this.mergeProfiles.mergeAll(
+      messages.map((message) => message.value),
+      traces,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { context, type Context } from '@opentelemetry/api';
 import type { IdentityMerge } from '@tessera/contracts';
 import { TransientError } from '@tessera/platform-kafka';
 import { newProfile } from '@tessera/profile';
@@ -34,13 +35,17 @@ export class MergeProfilesUseCase {
     private readonly metrics: EnrichmentMetrics,
   ) {}
 
-  /** Carries out a partition's merges in order. */
-  async mergeAll(merges: IdentityMerge[]): Promise<void> {
+  /** Carries out a partition's merges in order, each in its trace (`traces`, by messageId). */
+  async mergeAll(
+    merges: IdentityMerge[],
+    traces: ReadonlyMap<string, Context> = new Map(),
+  ): Promise<void> {
     const ids = (list: IdentityMerge[]) => list.flatMap((merge) => [merge.from, merge.into]);
     const erased = await this.erased.among(ids(merges));
     const kept = merges.filter((merge) => !erased.has(merge.from) && !erased.has(merge.into));
     this.metrics.droppedForDeletion('merge', merges.length - kept.length);
-    for (const merge of kept) await this.merge(merge);
+    for (const merge of kept)
+      await context.with(traces.get(merge.messageId) ?? context.active(), () => this.merge(merge));
     const late = await this.erased.among(ids(kept));
     if (late.size === 0) return;
     this.metrics.deletedAgain(late.size);

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
 import { AvroCodec, TOMBSTONE_HEADERS, TOPICS, TopicNames } from '@tessera/contracts';
 import { KafkaPublisher, type OutboundRecord } from '@tessera/platform-kafka';
 import { ProfileDefinitions } from '../audiences/profile-definitions';
@@ -31,14 +32,21 @@ export class ProfilePublisher {
     private readonly definitions: ProfileDefinitions,
   ) {}
 
-  /** Snapshots of live profiles and tombstones of merged-away ones, each with its audience changes. */
-  async publish(profiles: ProfileDocument[], mergedAway: ProfileDocument[] = []): Promise<void> {
+  /**
+   * Snapshots of live profiles and tombstones of merged-away ones, each with its audience changes;
+   * a profile's records join its trace in `traces` (by profile id), the active one otherwise.
+   */
+  async publish(
+    profiles: ProfileDocument[],
+    mergedAway: ProfileDocument[] = [],
+    traces: ReadonlyMap<string, Context> = new Map(),
+  ): Promise<void> {
     let snapshots = profiles;
     let tombstones = mergedAway;
     const deleted: ProfileDocument[] = [];
     // Each round follows a change another replica made between our send and our read.
     for (let round = 0; snapshots.length + tombstones.length > 0 && round < MAX_ROUNDS; round++) {
-      await this.send(snapshots, tombstones);
+      await this.send(snapshots, tombstones, traces);
       const found = await this.store.findProfiles(snapshots.map((doc) => doc._id));
       // Deleted by a privacy request meanwhile: our snapshot may have landed after its tombstone.
       deleted.push(...snapshots.filter((doc) => !found.has(doc._id)));
@@ -104,7 +112,11 @@ export class ProfilePublisher {
       await this.publisher.publish({ [this.topics.resolve(TOPICS.profiles)]: records });
   }
 
-  private async send(profiles: ProfileDocument[], mergedAway: ProfileDocument[]): Promise<void> {
+  private async send(
+    profiles: ProfileDocument[],
+    mergedAway: ProfileDocument[],
+    traces: ReadonlyMap<string, Context>,
+  ): Promise<void> {
     const live = new Map(profiles.map((doc) => [doc._id, doc]));
     const changes = [...mergedAway, ...profiles].flatMap((doc) => {
       if (doc.audienceChanges.length === 0) return [];
@@ -121,6 +133,7 @@ export class ProfilePublisher {
           at: doc.updatedAt,
           consent,
         }),
+        traceContext: traces.get(doc._id),
       }));
     });
     const records: OutboundRecord[] = [
@@ -131,6 +144,7 @@ export class ProfilePublisher {
           [TOMBSTONE_HEADERS.reason]: 'merged',
           [TOMBSTONE_HEADERS.mergedInto]: doc.mergedInto ?? '',
         },
+        traceContext: traces.get(doc._id),
       })),
       ...profiles.map((doc) => ({
         key: this.key(doc._id),
@@ -138,6 +152,7 @@ export class ProfilePublisher {
           'ProfileSnapshot',
           profileSnapshotOf(doc, this.definitions.computedTraits()),
         ),
+        traceContext: traces.get(doc._id),
       })),
     ];
     await this.publisher.publish({

@@ -11,6 +11,12 @@ export class ResolvedEventsConsumer {
 
   @EventPattern(TOPICS.resolvedEvents, { schema: 'ResolvedEvent' })
   async handle(messages: ConsumedMessage<ResolvedEvent>[]): Promise<void> {
-    await this.foldEvents.fold(messages.map((message) => message.value));
+    const traces = new Map(
+      messages.map((message) => [message.value.messageId, message.traceContext]),
+    );
+    await this.foldEvents.fold(
+      messages.map((message) => message.value),
+      traces,
+    );
   }
 }

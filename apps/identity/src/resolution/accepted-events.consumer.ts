@@ -43,7 +43,10 @@ export class AcceptedEventsConsumer {
         merges.push(...outcome.merges);
       }
     });
-    await this.publisher.publish(resolved, merges);
+    const traces = new Map(
+      messages.map((message) => [message.value.messageId, message.traceContext]),
+    );
+    await this.publisher.publish(resolved, merges, traces);
     return { rejected };
   }
 }

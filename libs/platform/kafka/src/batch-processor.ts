@@ -5,7 +5,7 @@ import type {
   InboundMessage,
   RejectedMessage,
 } from './consumed-message';
-import { extractTraceContext } from './trace-context';
+import { extractTraceContext, startConsumerSpan, type ConsumerSpan } from './trace-context';
 import { isTransientError } from './transient-error';
 
 /**
@@ -57,17 +57,29 @@ export class BatchProcessor<T> {
   async process(batch: InboundMessage[]): Promise<void> {
     const parked: ParkedMessage[] = [];
     const decoded: ConsumedMessage<T>[] = [];
+    // One span per record, child of its producer's: what the handler publishes for it follows.
+    const spans = new Map<InboundMessage, ConsumerSpan>();
     for (const message of batch) {
+      const { topic, partition, offset, headers } = message;
+      const span = startConsumerSpan(topic, partition, offset, extractTraceContext(headers));
+      spans.set(message, span);
       try {
         const value = this.options.decode(message);
-        decoded.push({ raw: message, value, traceContext: extractTraceContext(message.headers) });
+        decoded.push({ raw: message, value, traceContext: span.context });
       } catch (error) {
         parked.push({ message, reason: 'decode-error', error: asError(error), attempts: 1 });
       }
     }
 
-    parked.push(...(await this.handleAll(decoded)));
-    if (parked.length > 0) await this.options.park(parked);
+    try {
+      parked.push(...(await this.handleAll(decoded)));
+      if (parked.length > 0) await this.options.park(parked);
+    } catch (error) {
+      for (const span of spans.values()) span.end('interrupted');
+      throw error;
+    }
+    const reasons = new Map(parked.map((entry) => [entry.message, entry.reason]));
+    for (const [message, span] of spans) span.end(reasons.get(message));
   }
 
   private async handleAll(messages: ConsumedMessage<T>[]): Promise<ParkedMessage[]> {

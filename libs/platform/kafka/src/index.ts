@@ -21,7 +21,14 @@ export type { OutboundRecord } from './kafka-publisher';
 export { KafkaReadiness } from './kafka-readiness';
 export { PrivacyStatusPublisher } from './privacy-status-publisher';
 export { RethrowRpcExceptionsFilter } from './rethrow-rpc-exceptions.filter';
-export { extractTraceContext, injectTraceContext } from './trace-context';
+export {
+  contextFromTraceparent,
+  extractTraceContext,
+  injectTraceContext,
+  startConsumerSpan,
+  traceparentOf,
+  type ConsumerSpan,
+} from './trace-context';
 export { isTransientError, TransientError } from './transient-error';
 export { KAFKA, KafkaPlatformModule, KafkaReadinessProbe } from './kafka-platform.module';
 export type { KafkaPlatformOptions } from './kafka-platform.module';

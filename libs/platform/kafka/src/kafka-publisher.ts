@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 import { injectTraceContext } from './trace-context';
 
@@ -5,6 +6,11 @@ export interface OutboundRecord {
   key: Buffer | string | null;
   value: Buffer | null;
   headers?: IHeaders;
+  /**
+   * The trace the record belongs to: the consumed message it was made from (its `traceContext`),
+   * so each event keeps its own trace through a batch. The active context when left out.
+   */
+  traceContext?: Context;
 }
 
 /**
@@ -52,7 +58,7 @@ export class KafkaPublisher {
         message: {
           key: record.key,
           value: record.value,
-          headers: injectTraceContext(record.headers ?? {}),
+          headers: injectTraceContext(record.headers ?? {}, record.traceContext),
         },
       })),
     );
