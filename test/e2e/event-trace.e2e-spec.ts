@@ -17,8 +17,12 @@ jest.setTimeout(300_000);
 const SERVICES = ['ingestion', 'identity', 'enrichment', 'activation'] as const;
 const SPAN_KIND = { server: 2, client: 3, consumer: 5 } as const;
 
-/** One customer's event, sent over HTTP inside a trace the test starts (its caller's span). */
+/**
+ * One customer's event, sent over HTTP (or published to the raw-events topic by a Kafka producer)
+ * inside a trace the test starts (its caller's span).
+ */
 interface TracedEvent {
+  via: 'http' | 'kafka';
   user: string;
   traceId: string;
   callerSpanId: string;
@@ -31,7 +35,14 @@ describe('one OpenTelemetry trace per event, from the HTTP request to the webhoo
   const topic = `crm.traces.${run.id}`;
   const reader = run.kafka.consumer({ groupId: `reader-${randomUUID()}` });
   const onTopic: { traceparent: string; body: string }[] = [];
-  const events: TracedEvent[] = ['first', 'second'].map((name) => ({
+  const events: TracedEvent[] = (
+    [
+      ['first', 'http'],
+      ['second', 'http'],
+      ['third', 'kafka'],
+    ] as const
+  ).map(([name, via]) => ({
+    via,
     user: `${name}-${run.id}`,
     traceId: randomBytes(16).toString('hex'),
     callerSpanId: randomBytes(8).toString('hex'),
@@ -49,6 +60,7 @@ describe('one OpenTelemetry trace per event, from the HTTP request to the webhoo
     expect(response.status).toBe(201);
     return response.json() as Promise<Record<string, unknown>>;
   };
+  const traceparentOf = (event: TracedEvent) => `00-${event.traceId}-${event.callerSpanId}-01`;
   const traceIdOf = (traceparent: string | string[] | undefined) =>
     (typeof traceparent === 'string' ? traceparent : '').split('-')[1];
 
@@ -91,24 +103,44 @@ describe('one OpenTelemetry trace per event, from the HTTP request to the webhoo
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 
     const { writeKey } = await admin('ingestion', '/admin/sources', { name: 'web' });
-    // Both at once: they may share every consumer batch on the way and must keep their own traces.
-    const answers = await Promise.all(
-      events.map((event) =>
-        fetch(url('ingestion', '/v1/track'), {
-          method: 'POST',
-          headers: {
-            authorization: `Basic ${Buffer.from(`${String(writeKey)}:`).toString('base64')}`,
-            'content-type': 'application/json',
-            traceparent: `00-${event.traceId}-${event.callerSpanId}-01`,
-          },
-          body: JSON.stringify({
-            userId: event.user,
-            event: 'Order Completed',
-            properties: { revenue: 10 },
-          }),
-        }),
+    const producer = run.kafka.producer();
+    await producer.connect();
+    const body = (event: TracedEvent) =>
+      JSON.stringify({
+        type: 'track',
+        userId: event.user,
+        event: 'Order Completed',
+        properties: { revenue: 10 },
+      });
+    // All at once: they may share every consumer batch on the way and must keep their own traces.
+    const [answers] = await Promise.all([
+      Promise.all(
+        events
+          .filter((event) => event.via === 'http')
+          .map((event) =>
+            fetch(url('ingestion', '/v1/track'), {
+              method: 'POST',
+              headers: {
+                authorization: `Basic ${Buffer.from(`${String(writeKey)}:`).toString('base64')}`,
+                'content-type': 'application/json',
+                traceparent: traceparentOf(event),
+              },
+              body: body(event),
+            }),
+          ),
       ),
-    );
+      producer.send({
+        topic: run.topics.resolve(TOPICS.rawEvents),
+        messages: events
+          .filter((event) => event.via === 'kafka')
+          .map((event) => ({
+            key: event.user,
+            value: body(event),
+            headers: { 'tessera-write-key': String(writeKey), traceparent: traceparentOf(event) },
+          })),
+      }),
+    ]);
+    await producer.disconnect();
     for (const answer of answers) expect(answer.status).toBe(200);
   });
 
@@ -123,7 +155,7 @@ describe('one OpenTelemetry trace per event, from the HTTP request to the webhoo
   const hasUser = (body: string, user: string) => body.includes(`"value":"${user}"`);
 
   it.each(events.map((event, index) => [index + 1, event] as const))(
-    'event %i: the webhook call and the target record carry the trace of the HTTP request',
+    'event %i: the webhook call and the target record carry the trace of the request that brought it',
     async (_, event) => {
       const request = await eventually(
         () =>
@@ -150,8 +182,9 @@ describe('one OpenTelemetry trace per event, from the HTTP request to the webhoo
         span.name === `${run.topics.resolve(contractTopic)} process`;
       const hops = {
         http: (span: ReceivedSpan) =>
-          span.service === 'tessera-ingestion' &&
-          span.kind === SPAN_KIND.server &&
+          (event.via === 'http'
+            ? span.service === 'tessera-ingestion' && span.kind === SPAN_KIND.server
+            : process('ingestion', TOPICS.rawEvents)(span)) &&
           span.parentSpanId === event.callerSpanId,
         identity: process('identity', TOPICS.acceptedEvents),
         enrichment: process('enrichment', TOPICS.resolvedEvents),

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { AvroCodec, CodecError, TOPICS, type Event, type RejectedEvent } from '@tessera/contracts';
@@ -28,7 +29,9 @@ export class RawEventsConsumer {
 
   @EventPattern(TOPICS.rawEvents)
   async handle(messages: ConsumedMessage<Buffer | null>[]): Promise<void> {
-    for (const message of messages) await this.ingest(message);
+    // Each record in its producer's trace: the events it holds are published in it.
+    for (const message of messages)
+      await context.with(message.traceContext, () => this.ingest(message));
   }
 
   private async ingest(message: ConsumedMessage<Buffer | null>): Promise<void> {
