@@ -135,6 +135,10 @@ export class CollectEventsUseCase {
       forward.events.length - publishable.length,
     );
     rejected.sort((a, b) => a.index - b.index);
+    // Reasons only: a rejection's message may echo what the event carried.
+    this.logger.debug(
+      `source ${source.id} over ${request.channel}: ${forward.events.length} accepted, ${duplicates} duplicates, ${rejected.length} rejected${tally(rejected)}`,
+    );
     return { accepted: forward.events.length, duplicates, rejected };
   }
 
@@ -149,6 +153,10 @@ export class CollectEventsUseCase {
 
   /** Records a payload refused as a whole (malformed JSON, wrong content type, unknown key). */
   async rejectPayload(rejection: RejectedEvent): Promise<void> {
+    // Not the detail: a JSON parse error quotes the body.
+    this.logger.debug(
+      `payload from source ${rejection.sourceId ?? 'unknown'} over ${rejection.channel ?? 'unknown'} refused: ${rejection.reason}`,
+    );
     this.metrics.count(
       rejection.sourceId ?? 'unknown',
       rejection.channel ?? 'unknown',
@@ -250,6 +258,14 @@ export class CollectEventsUseCase {
     this.metrics.count(source, channel, 'deduplicated', duplicates);
     for (const item of rejected) this.metrics.count(source, channel, 'rejected', 1, item.reason);
   }
+}
+
+/** ` (invalid_event 2, payload_too_large 1)`: how many of each reason, for a log line. */
+function tally(rejected: RejectedItem[]): string {
+  if (rejected.length === 0) return '';
+  const counts = new Map<string, number>();
+  for (const { reason } of rejected) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  return ` (${[...counts].map(([reason, count]) => `${reason} ${count}`).join(', ')})`;
 }
 
 function invalid(index: number, messageId: string | null, problems: FieldProblem[]): RejectedItem {
