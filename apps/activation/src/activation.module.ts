@@ -15,6 +15,7 @@ import {
   SUBSCRIPTION_MODEL,
   SubscriptionSchema,
 } from './delivery/activation-store.schema';
+import { DeliveryMetrics } from './delivery/delivery-metrics';
 import { DeliveryRetention } from './delivery/delivery-retention';
 import { DeliveryRepository } from './delivery/delivery.repository';
 import { WebhookDispatcher } from './delivery/webhook-dispatcher';
@@ -24,6 +25,7 @@ import { PrivacyResolutionsConsumer } from './privacy/privacy-resolutions.consum
 import { KafkaTargetWriter } from './routing/kafka-target-writer';
 import { ProfileChangesConsumer } from './routing/profile-changes.consumer';
 import { RouteChangesUseCase } from './routing/route-changes.use-case';
+import { SubscriptionMetrics } from './subscriptions/subscription-metrics';
 import { SubscriptionRegistry } from './subscriptions/subscription-registry';
 import { SubscriptionRepository } from './subscriptions/subscription.repository';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
@@ -55,9 +57,11 @@ export class ActivationModule {
         AdminTokenGuard,
         SubscriptionRepository,
         SubscriptionRegistry,
+        SubscriptionMetrics,
         SubscriptionsService,
         DeliveryRepository,
         DeliveryRetention,
+        DeliveryMetrics,
         WebhookDispatcher,
         KafkaTargetWriter,
         RouteChangesUseCase,

@@ -19,7 +19,6 @@ import { ResolutionPublisher } from './resolution/resolution-publisher';
 import { ResolveBatchUseCase } from './resolution/resolve-batch.use-case';
 import { GraphReader } from './graph/graph-reader';
 import { IdentityMetrics } from './metrics/identity-metrics';
-import { MetricsController } from './metrics/metrics.controller';
 import { HandlePrivacyRequestUseCase } from './privacy/handle-privacy-request.use-case';
 import { PrivacyPublisher } from './privacy/privacy-publisher';
 import { PrivacyRequestsConsumer } from './privacy/privacy-requests.consumer';
@@ -47,12 +46,7 @@ export class IdentityModule {
           { name: PRIVACY_REQUEST_MODEL, schema: PrivacyRequestSchema },
         ]),
       ],
-      controllers: [
-        AcceptedEventsConsumer,
-        PrivacyRequestsConsumer,
-        IdentityApiController,
-        MetricsController,
-      ],
+      controllers: [AcceptedEventsConsumer, PrivacyRequestsConsumer, IdentityApiController],
       providers: [
         { provide: IDENTITY_CONFIG, useValue: config },
         { provide: ADMIN_TOKEN, useValue: config.adminToken },

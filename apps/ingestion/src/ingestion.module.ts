@@ -12,7 +12,6 @@ import { IngestionMetrics } from './collection/ingestion-metrics';
 import { RateLimiter } from './collection/rate-limiter';
 import { INGESTION_CONFIG } from './config/ingestion-config.token';
 import type { IngestionConfig } from './config/ingestion.config';
-import { MetricsController } from './metrics/metrics.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { ApplyPrivacyResolutionUseCase } from './privacy/apply-privacy-resolution.use-case';
 import { PrivacyPublisher } from './privacy/privacy-publisher';
@@ -62,7 +61,6 @@ export class IngestionModule {
       controllers: [
         CollectionController,
         AdminController,
-        MetricsController,
         OpenApiController,
         RawEventsConsumer,
         PrivacyController,

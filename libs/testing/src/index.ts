@@ -4,6 +4,8 @@ export { provideInfrastructure } from './infrastructure';
 export type { InfrastructureEndpoints } from './infrastructure';
 export { TestRun } from './test-run';
 export { freePort } from './free-port';
+export { PrometheusScrape } from './prometheus-scrape';
+export type { Sample } from './prometheus-scrape';
 export { exitOf, startService, waitForReady } from './service-process';
 export type { StartedService } from './service-process';
 export { WebhookReceiver } from './webhook-receiver';

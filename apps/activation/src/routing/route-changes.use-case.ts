@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { ACTIVATION_CONFIG } from '../config/activation-config.token';
 import type { ActivationConfig } from '../config/activation.config';
 import type { MessageDocument } from '../delivery/activation-store.schema';
+import { DeliveryMetrics } from '../delivery/delivery-metrics';
 import { DeliveryRepository } from '../delivery/delivery.repository';
 import { WebhookDispatcher } from '../delivery/webhook-dispatcher';
 import { ErasureRepository } from '../privacy/erasure.repository';
@@ -41,6 +42,7 @@ export class RouteChangesUseCase {
     private readonly dispatcher: WebhookDispatcher,
     private readonly codec: AvroCodec,
     private readonly erasures: ErasureRepository,
+    private readonly metrics: DeliveryMetrics,
     @Inject(ACTIVATION_CONFIG) private readonly config: ActivationConfig,
   ) {}
 
@@ -68,6 +70,7 @@ export class RouteChangesUseCase {
     for (const { message, subscriptions } of wanted)
       for (const subscription of subscriptions) {
         if (!consentAllows(subscription, message, grantedOf(message))) continue;
+        this.metrics.routed(subscription.id, subscription.target.type);
         const id = messageIdOf(subscription.id, message.changeKey);
         if (subscription.target.type === 'webhook') {
           outbox.push(outboxMessage(id, subscription.id, message, now));

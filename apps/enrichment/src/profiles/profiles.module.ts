@@ -12,7 +12,6 @@ import { ProfilesController } from '../api/profiles.controller';
 import { ENRICHMENT_CONFIG } from '../config/enrichment-config.token';
 import type { EnrichmentConfig } from '../config/enrichment.config';
 import { EnrichmentMetrics } from '../metrics/enrichment-metrics';
-import { MetricsController } from '../metrics/metrics.controller';
 import { EraseProfilesUseCase } from '../privacy/erase-profiles.use-case';
 import { PrivacyResolutionsConsumer } from '../privacy/privacy-resolutions.consumer';
 import { ErasedProfilesRepository } from './erased-profiles.repository';
@@ -68,7 +67,6 @@ export class ProfilesModule {
         ProfilesController,
         AudiencesController,
         ComputedTraitsController,
-        MetricsController,
       ],
       providers: [
         { provide: ENRICHMENT_CONFIG, useValue: config },

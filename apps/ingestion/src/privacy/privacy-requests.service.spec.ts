@@ -1,4 +1,5 @@
 import type { PrivacyRequest } from '@tessera/contracts';
+import { ServiceMetrics } from '@tessera/platform-metrics';
 import { IngestionMetrics } from '../collection/ingestion-metrics';
 import { loadIngestionConfig } from '../config/ingestion.config';
 import {
@@ -72,7 +73,7 @@ describe('PrivacyRequestsService', () => {
       requests as unknown as PrivacyRequestsRepository,
       keys as unknown as PrivacyIdempotencyKeysRepository,
       publisher as unknown as PrivacyPublisher,
-      new IngestionMetrics(),
+      new IngestionMetrics(new ServiceMetrics('ingestion')),
       config,
     );
   });

@@ -1,4 +1,5 @@
 import { identifierHash } from '@tessera/identity';
+import { ServiceMetrics } from '@tessera/platform-metrics';
 import { anEvent } from '@tessera/testing';
 import { IngestionMetrics } from '../collection/ingestion-metrics';
 import { loadIngestionConfig } from '../config/ingestion.config';
@@ -29,7 +30,7 @@ class FakeStore {
 function listOver(store: FakeStore): SuppressionList {
   return new SuppressionList(
     store as unknown as SuppressionsRepository,
-    new IngestionMetrics(),
+    new IngestionMetrics(new ServiceMetrics('ingestion')),
     config,
   );
 }
@@ -71,15 +72,19 @@ describe('SuppressionList', () => {
   it('keeps the last list when a reload fails, and counts the failure', async () => {
     const store = new FakeStore();
     store.hashes = [hashOf('user_id', 'u-ana')];
-    const metrics = new IngestionMetrics();
-    const list = new SuppressionList(store as unknown as SuppressionsRepository, metrics, config);
+    const metrics = new ServiceMetrics('ingestion');
+    const list = new SuppressionList(
+      store as unknown as SuppressionsRepository,
+      new IngestionMetrics(metrics),
+      config,
+    );
     await list.reload();
     store.failing = true;
 
     await list.reload();
 
     expect(list.suppresses(anEvent({ userId: 'u-ana' }))).toBe(true);
-    expect(await metrics.registry.metrics()).toMatch(
+    expect(await metrics.scrape()).toMatch(
       /^tessera_ingestion_suppression_reload_failures_total 1$/m,
     );
   });

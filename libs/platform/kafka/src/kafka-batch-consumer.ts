@@ -1,8 +1,10 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { BatchProcessor } from './batch-processor';
 import type { BatchHandler, InboundMessage } from './consumed-message';
 import type { DeadLetterPublisher } from './dead-letter-publisher';
+import type { KafkaMetrics } from './kafka-metrics';
 import type { TopicNames } from '@tessera/contracts';
 
 export interface TopicSubscription<T = unknown> {
@@ -28,6 +30,8 @@ export interface KafkaBatchConsumerOptions {
   maxOutageBackoffMs?: number;
   /** How long the group waits for a member that stopped heartbeating (a crashed replica). Default 30 s. */
   sessionTimeoutMs?: number;
+  /** Records in, slice durations, lag, retries and dead letters (the service's `/metrics`). */
+  metrics?: KafkaMetrics;
 }
 
 /**
@@ -62,6 +66,7 @@ export class KafkaBatchConsumer {
     this.consumer.on(GROUP_JOIN, () => {
       this.joined = true;
       this.crashed = undefined;
+      options.metrics?.forgetLag();
     });
     this.consumer.on(CRASH, ({ payload }) => {
       this.crashed = payload.error;
@@ -74,6 +79,7 @@ export class KafkaBatchConsumer {
     });
     this.consumer.on(STOP, () => {
       this.joined = false;
+      options.metrics?.forgetLag();
     });
   }
 
@@ -108,9 +114,13 @@ export class KafkaBatchConsumer {
     const messages = batch.messages.map((message) =>
       toInbound(batch.topic, batch.partition, message),
     );
+    const metrics = this.options.metrics;
+    if (messages.length > 0)
+      metrics?.fetched(batch.topic, batch.partition, batch.highWatermark, messages[0].offset);
     for (let start = 0; start < messages.length; start += size) {
       if (!isRunning() || isStale()) return;
       const slice = messages.slice(start, start + size);
+      const started = performance.now();
       const done = await this.processUntilDone(processor, slice, payload);
       if (!done) return;
       const last = slice[slice.length - 1].offset;
@@ -124,6 +134,7 @@ export class KafkaBatchConsumer {
           },
         ],
       });
+      metrics?.committed(slice, batch.highWatermark, (performance.now() - started) / 1000);
       await heartbeat();
     }
   }
@@ -148,6 +159,7 @@ export class KafkaBatchConsumer {
           },
           'batch not processed; a dependency is unavailable, retrying without committing',
         );
+        this.options.metrics?.retried(slice[0].topic, 'dependency-unavailable');
         if (!isRunning() || isStale()) return false;
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, this.options.maxOutageBackoffMs ?? 10_000);
@@ -163,6 +175,7 @@ export class KafkaBatchConsumer {
       decode: subscription.decode,
       park: async (parked) => {
         await this.options.deadLetters.park(parked);
+        this.options.metrics?.parked(parked);
         for (const entry of parked) {
           logger.warn(
             {
@@ -178,7 +191,8 @@ export class KafkaBatchConsumer {
       },
       maxAttempts: this.options.maxAttempts,
       retryBackoffMs: this.options.retryBackoffMs,
-      onRetry: (message, attempt, error) =>
+      onRetry: (message, attempt, error) => {
+        this.options.metrics?.retried(message.topic, 'handler-failed');
         logger.warn(
           {
             topic: message.topic,
@@ -188,7 +202,8 @@ export class KafkaBatchConsumer {
             err: error,
           },
           'handler failed; retrying the message alone',
-        ),
+        );
+      },
     });
   }
 }

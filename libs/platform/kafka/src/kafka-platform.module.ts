@@ -8,12 +8,15 @@ import {
 } from '@nestjs/common';
 import { AvroCodec, TOPIC_CONFIGS, TopicNames, type TopicName } from '@tessera/contracts';
 import type { PlatformConfig } from '@tessera/platform-config';
+import { ServiceMetrics } from '@tessera/platform-metrics';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createKafka } from './create-kafka';
 import { DeadLetterPublisher } from './dead-letter-publisher';
 import { ensureTopics, type TopicSpec } from './ensure-topics';
 import { KafkaBatchServer } from './kafka-batch-server';
+import { KafkaMetrics } from './kafka-metrics';
+import { MeteredKafkaPublisher } from './metered-kafka-publisher';
 import { PrivacyStatusPublisher } from './privacy-status-publisher';
 import { KafkaPublisher } from './kafka-publisher';
 import { KafkaReadiness } from './kafka-readiness';
@@ -114,9 +117,15 @@ export class KafkaPlatformModule {
         { provide: AvroCodec, useFactory: () => new AvroCodec() },
         { provide: TopicNames, useFactory: () => new TopicNames(config.kafka.topicSuffix) },
         {
+          provide: KafkaMetrics,
+          useFactory: (metrics: ServiceMetrics) => new KafkaMetrics(metrics),
+          inject: [ServiceMetrics],
+        },
+        {
           provide: KafkaPublisher,
-          useFactory: (kafka: Kafka) => new KafkaPublisher(kafka),
-          inject: [KAFKA],
+          useFactory: (kafka: Kafka, metrics: KafkaMetrics) =>
+            new MeteredKafkaPublisher(kafka, metrics),
+          inject: [KAFKA, KafkaMetrics],
         },
         {
           provide: PrivacyStatusPublisher,
@@ -131,6 +140,7 @@ export class KafkaPlatformModule {
             codec: AvroCodec,
             topics: TopicNames,
             publisher: KafkaPublisher,
+            metrics: KafkaMetrics,
           ) =>
             new KafkaBatchServer({
               kafka,
@@ -148,8 +158,9 @@ export class KafkaPlatformModule {
               retryBackoffMs: config.kafka.retryBackoffMs,
               sessionTimeoutMs: config.kafka.sessionTimeoutMs,
               partitionsConsumedConcurrently: config.kafka.partitionsConcurrency,
+              metrics,
             }),
-          inject: [KAFKA, AvroCodec, TopicNames, KafkaPublisher],
+          inject: [KAFKA, AvroCodec, TopicNames, KafkaPublisher, KafkaMetrics],
         },
         KafkaReadinessProbe,
         KafkaLifecycle,

@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MongooseModule, getConnectionToken } from '@nestjs/mongoose';
+import { ServiceMetrics } from '@tessera/platform-metrics';
 import type { Connection } from 'mongoose';
 import { MongoReadiness } from './mongo-readiness';
+import { StoreMetrics } from './store-metrics';
 
 export interface MongoOptions {
   uri: string;
@@ -11,6 +13,7 @@ export interface MongoOptions {
 /**
  * The service's own database. Commands are not buffered while disconnected: an operation fails
  * at once with a network error, which consumers treat as transient and retry without committing.
+ * Every command is timed into the service's metrics (`ServiceMetrics`, from the MetricsModule).
  */
 @Module({})
 export class MongoModule {
@@ -24,6 +27,7 @@ export class MongoModule {
           bufferCommands: false,
           serverSelectionTimeoutMS: 5_000,
           connectTimeoutMS: 5_000,
+          monitorCommands: true,
         }),
       ],
       providers: [
@@ -31,6 +35,15 @@ export class MongoModule {
           provide: MongoReadiness,
           useFactory: (connection: Connection) => new MongoReadiness(connection),
           inject: [getConnectionToken()],
+        },
+        {
+          provide: StoreMetrics,
+          useFactory: (connection: Connection, metrics: ServiceMetrics) => {
+            const store = new StoreMetrics(metrics);
+            store.monitor(connection.getClient());
+            return store;
+          },
+          inject: [getConnectionToken(), ServiceMetrics],
         },
       ],
       exports: [MongoReadiness, MongooseModule],

@@ -1,6 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { isTransientError } from '@tessera/platform-kafka';
+import { MetricsModule } from '@tessera/platform-metrics';
 import { TestRun } from '@tessera/testing';
 import type { Connection } from 'mongoose';
 import { MongoModule, MongoReadiness } from '../src';
@@ -13,7 +14,10 @@ describe('MongoModule against the real store', () => {
   it('connects to the configured database and answers readiness', async () => {
     const database = run.database('tessera_mongo_test');
     const module = await Test.createTestingModule({
-      imports: [MongoModule.forRoot({ uri: run.mongoUri, database })],
+      imports: [
+        MetricsModule.forRoot('test'),
+        MongoModule.forRoot({ uri: run.mongoUri, database }),
+      ],
     }).compile();
     const app = await module.init();
     try {
@@ -33,6 +37,7 @@ describe('MongoModule against the real store', () => {
   it('fails operations at once with a transient error while the store is gone', async () => {
     const module = await Test.createTestingModule({
       imports: [
+        MetricsModule.forRoot('test'),
         MongoModule.forRoot({ uri: run.mongoUri, database: run.database('tessera_mongo_gone') }),
       ],
     }).compile();

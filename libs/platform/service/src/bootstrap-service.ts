@@ -7,8 +7,10 @@ import { RethrowRpcExceptionsFilter } from '@tessera/platform-kafka';
 import { PinoNestLogger, stopTelemetry } from '@tessera/platform-telemetry';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { HttpMetrics } from './http-metrics';
 
 export interface ServiceBootstrapOptions {
+  /** The app's root module; it imports PlatformModule (store, Kafka, health, metrics). */
   module: Type<unknown> | DynamicModule;
   config: PlatformConfig;
   logger: Logger;
@@ -42,7 +44,9 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     new FastifyAdapter({ bodyLimit: 1024 * 1024 * 8 }),
     { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: !options.configureHttp },
   );
-  options.configureHttp?.(app.getHttpAdapter().getInstance());
+  const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
+  app.get(HttpMetrics, { strict: false }).instrument(fastify);
+  options.configureHttp?.(fastify);
   // Nest tries the last registered global filter first: the service's HTTP filters before the default.
   if (options.transport) app.useGlobalFilters(new RethrowRpcExceptionsFilter(app.getHttpAdapter()));
   app.useGlobalFilters(...(options.httpFilters ?? []));

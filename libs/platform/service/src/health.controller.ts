@@ -1,8 +1,6 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { READINESS_PROBES, type ReadinessProbe } from './readiness-probe';
-
-const PROBE_TIMEOUT_MS = 3_000;
+import { READINESS_PROBES, runProbe, type ReadinessProbe } from './readiness-probe';
 
 @Controller('health')
 export class HealthController {
@@ -29,29 +27,5 @@ export class HealthController {
       };
     }
     return { status: 'ready', checks };
-  }
-}
-
-async function runProbe(probe: ReadinessProbe) {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      probe.check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)),
-          PROBE_TIMEOUT_MS,
-        );
-      }),
-    ]);
-    return { name: probe.name, status: 'up' as const };
-  } catch (error) {
-    return {
-      name: probe.name,
-      status: 'down' as const,
-      error: error instanceof Error ? error.message : String(error),
-    };
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type InjectionToken } from '@nestjs/common';
 import { HealthController } from './health.controller';
+import { ReadinessMetrics } from './readiness-metrics';
 import { READINESS_PROBES, type ReadinessProbe } from './readiness-probe';
 
 @Module({})
@@ -16,6 +17,7 @@ export class HealthModule {
           useFactory: (...probes: ReadinessProbe[]) => probes,
           inject: options.probes,
         },
+        ReadinessMetrics,
       ],
     };
   }

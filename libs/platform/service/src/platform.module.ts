@@ -1,9 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { PlatformConfig } from '@tessera/platform-config';
 import { KafkaPlatformModule, KafkaReadinessProbe } from '@tessera/platform-kafka';
+import { MetricsModule } from '@tessera/platform-metrics';
 import { MongoModule, MongoReadiness } from '@tessera/platform-mongo';
 import type { Logger } from 'pino';
 import { HealthModule } from './health.module';
+import { HttpMetrics } from './http-metrics';
 
 export interface PlatformModuleOptions {
   config: PlatformConfig;
@@ -15,7 +17,10 @@ export interface PlatformModuleOptions {
   };
 }
 
-/** What every service stands on: its database, Kafka, and the health endpoints over both. */
+/**
+ * What every service stands on: its database, Kafka, the health endpoints over both, and
+ * `/metrics` with what the platform measures (Kafka, store, HTTP, readiness) for every service.
+ */
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformModuleOptions): DynamicModule {
@@ -30,6 +35,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [
+        MetricsModule.forRoot(options.config.service),
         mongo,
         kafka,
         HealthModule.register({
@@ -37,6 +43,7 @@ export class PlatformModule {
           probes: [KafkaReadinessProbe, MongoReadiness],
         }),
       ],
+      providers: [HttpMetrics],
     };
   }
 }
