@@ -40,7 +40,8 @@ export function readBenchOptions(env: NodeJS.ProcessEnv = process.env): BenchOpt
   };
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A positive integer from the environment, or the fallback when unset. */
+export function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);

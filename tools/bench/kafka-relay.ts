@@ -88,6 +88,14 @@ export async function runKafkaRelay(
   return { records: relayed, seconds, recordsPerSecond: relayed / seconds };
 }
 
+/** The topics the relay reads and writes in a run (their names end with the run suffix). */
+export function relayTopics(suffix: string): { from: string; to: string } {
+  return {
+    from: `tessera.bench.relay-in.v1.${suffix}`,
+    to: `tessera.bench.relay-out.v1.${suffix}`,
+  };
+}
+
 /** The relay on a fresh pair of this run's topics, the first filled with `count` records by `fill`. */
 export async function relayOnOwnTopics(
   infra: BenchInfrastructure,
@@ -97,10 +105,7 @@ export async function relayOnOwnTopics(
   count: number,
   fill: (topic: string) => Promise<void>,
 ): Promise<RelayResult> {
-  const [from, to] = [
-    `tessera.bench.relay-in.v1.${suffix}`,
-    `tessera.bench.relay-out.v1.${suffix}`,
-  ];
+  const { from, to } = relayTopics(suffix);
   await infra.createTopic(from, partitions);
   await infra.createTopic(to, partitions);
   await fill(from);
@@ -109,7 +114,8 @@ export async function relayOnOwnTopics(
 
 /**
  * The reference the consuming services are compared with: the relay of `count` Event records of an
- * identity stream (keyed by EventKey, produced 500 a request) on this run's own topics.
+ * identity stream (keyed by EventKey, produced 500 a request) on this run's own topics. With
+ * `sourceId`, the events carry it (a service-shaped id makes records the size ingestion writes).
  */
 export async function relayEventStream(
   infra: BenchInfrastructure,
@@ -118,11 +124,12 @@ export async function relayEventStream(
   suffix: string,
   count: number,
   tag: string,
+  sourceId?: string,
 ): Promise<RelayResult> {
   const codec = new AvroCodec();
   const records = identityStream(3, count, tag).map((event) => ({
     key: codec.encode('EventKey', { key: event.userId ?? event.anonymousId ?? event.messageId }),
-    value: codec.encode('Event', event),
+    value: codec.encode('Event', sourceId ? { ...event, sourceId } : event),
   }));
   const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
   return relayOnOwnTopics(infra, brokers, partitions, suffix, records.length, async (topic) => {
