@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { TOPICS, type IdentityMerge } from '@tessera/contracts';
-import type { ConsumedMessage } from '@tessera/platform-kafka';
+import { tracesByMessageId, type ConsumedMessage } from '@tessera/platform-kafka';
 import { MergeProfilesUseCase } from './merge-profiles.use-case';
 
 /** Carries out the identity service's merges, in partition order. */
@@ -11,9 +11,7 @@ export class IdentityMergesConsumer {
 
   @EventPattern(TOPICS.identityMerges, { schema: 'IdentityMerge' })
   async handle(messages: ConsumedMessage<IdentityMerge>[]): Promise<void> {
-    const traces = new Map(
-      messages.map((message) => [message.value.messageId, message.traceContext]),
-    );
+    const traces = tracesByMessageId(messages);
     await this.mergeProfiles.mergeAll(
       messages.map((message) => message.value),
       traces,

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { TOPICS, type ResolvedEvent } from '@tessera/contracts';
-import type { ConsumedMessage } from '@tessera/platform-kafka';
+import { tracesByMessageId, type ConsumedMessage } from '@tessera/platform-kafka';
 import { FoldEventsUseCase } from './fold-events.use-case';
 
 /** Folds a partition's batch of resolved events; the platform commits after the snapshots are out. */
@@ -11,9 +11,7 @@ export class ResolvedEventsConsumer {
 
   @EventPattern(TOPICS.resolvedEvents, { schema: 'ResolvedEvent' })
   async handle(messages: ConsumedMessage<ResolvedEvent>[]): Promise<void> {
-    const traces = new Map(
-      messages.map((message) => [message.value.messageId, message.traceContext]),
-    );
+    const traces = tracesByMessageId(messages);
     await this.foldEvents.fold(
       messages.map((message) => message.value),
       traces,

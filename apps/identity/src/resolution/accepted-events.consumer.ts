@@ -1,7 +1,12 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { TOPICS, type Event, type IdentityMerge, type ResolvedEvent } from '@tessera/contracts';
-import type { ConsumedMessage, HandlerOutcome, RejectedMessage } from '@tessera/platform-kafka';
+import {
+  tracesByMessageId,
+  type ConsumedMessage,
+  type HandlerOutcome,
+  type RejectedMessage,
+} from '@tessera/platform-kafka';
 import { IdentityMetrics } from '../metrics/identity-metrics';
 import { BarredEvent } from '../privacy/barred-event';
 import { ResolutionPublisher } from './resolution-publisher';
@@ -43,9 +48,7 @@ export class AcceptedEventsConsumer {
         merges.push(...outcome.merges);
       }
     });
-    const traces = new Map(
-      messages.map((message) => [message.value.messageId, message.traceContext]),
-    );
+    const traces = tracesByMessageId(messages);
     await this.publisher.publish(resolved, merges, traces);
     return { rejected };
   }

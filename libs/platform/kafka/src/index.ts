@@ -27,6 +27,7 @@ export {
   injectTraceContext,
   startConsumerSpan,
   traceparentOf,
+  tracesByMessageId,
   type ConsumerSpan,
 } from './trace-context';
 export { isTransientError, TransientError } from './transient-error';

@@ -8,6 +8,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
+import type { ConsumedMessage } from './consumed-message';
 
 const tracer = trace.getTracer('@tessera/platform-kafka');
 
@@ -23,6 +24,16 @@ export function extractTraceContext(headers: Record<string, Buffer>): Context {
   const carrier: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers)) carrier[key] = value.toString('utf8');
   return propagation.extract(context.active(), carrier);
+}
+
+/**
+ * Each consumed event's trace by its messageId: what a batch handler hands on, so the records it
+ * publishes for an event join that event's trace.
+ */
+export function tracesByMessageId(
+  messages: readonly ConsumedMessage<{ messageId: string }>[],
+): Map<string, Context> {
+  return new Map(messages.map((message) => [message.value.messageId, message.traceContext]));
 }
 
 /** The W3C `traceparent` of a context, to keep with work done later (a stored webhook message). */
