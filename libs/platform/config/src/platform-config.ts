@@ -22,6 +22,8 @@ export interface PlatformConfig {
   mongo: { uri: string; database: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   shutdownTimeoutMs: number;
+  /** How long a service keeps starting again while Kafka or the store is unreachable, then exits. */
+  startupTimeoutMs: number;
 }
 
 export interface PlatformDefaults {
@@ -71,6 +73,12 @@ export function readPlatformConfig(reader: EnvReader, defaults: PlatformDefaults
     },
     logLevel: reader.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], {
       default: 'info',
+    }),
+    // The chart's startup probe gives a pod 120 s before it restarts it.
+    startupTimeoutMs: reader.integer('STARTUP_TIMEOUT_MS', {
+      default: 120_000,
+      min: 0,
+      max: 3_600_000,
     }),
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', {
       default: 25_000,

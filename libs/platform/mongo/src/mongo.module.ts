@@ -28,6 +28,9 @@ export class MongoModule {
           serverSelectionTimeoutMS: 5_000,
           connectTimeoutMS: 5_000,
           monitorCommands: true,
+          // No retries of its own: runService starts again while the store is unreachable, up to
+          // STARTUP_TIMEOUT_MS, as it does for Kafka.
+          retryAttempts: 0,
         }),
       ],
       providers: [

@@ -38,12 +38,27 @@ export interface RunningService {
  * in-flight slice, then the producer and the store connection close.
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<RunningService> {
-  const { config, logger } = options;
+  const { logger } = options;
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module,
     new FastifyAdapter({ bodyLimit: 1024 * 1024 * 8 }),
     { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: !options.configureHttp },
   );
+  try {
+    return await startApp(app, options);
+  } catch (error) {
+    // A start that failed half-way closes what it opened (store connection, producer), so the
+    // caller may try again in the same process.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startApp(
+  app: NestFastifyApplication,
+  options: ServiceBootstrapOptions,
+): Promise<RunningService> {
+  const { config, logger } = options;
   const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
   app.get(HttpMetrics, { strict: false }).instrument(fastify);
   options.configureHttp?.(fastify);
