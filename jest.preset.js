@@ -14,6 +14,7 @@ const patterns = {
   unit: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'],
   int: ['<rootDir>/**/*.int-spec.ts'],
   e2e: ['<rootDir>/**/*.e2e-spec.ts'],
+  faults: ['<rootDir>/**/*.faults-spec.ts'],
 };
 
 /** @returns {import('jest').Config} */

@@ -2,9 +2,9 @@ import { AvroCodec, TOPICS, type ProfileSnapshot } from '@tessera/contracts';
 import {
   differences,
   FAULT_AUDIENCES,
+  observedProfiles,
   referenceProfiles,
   scriptedStream,
-  type ObservedProfile,
   type ScriptedCall,
 } from '@tessera/faults';
 import {
@@ -116,15 +116,3 @@ describe('the pipeline agrees with the sequential reference model on a seeded st
     expect(expected.length).toBeGreaterThan(200);
   });
 });
-
-/** The live profiles: the latest record of each key, tombstoned (merged, deleted) ones left out. */
-function observedProfiles(latest: Map<string, ProfileSnapshot | null>): ObservedProfile[] {
-  return [...latest.values()]
-    .filter((snapshot): snapshot is ProfileSnapshot => snapshot !== null)
-    .map((snapshot) => ({
-      profileId: snapshot.profileId,
-      identifiers: snapshot.identifiers.map(({ type, value }) => ({ type, value })),
-      computed: snapshot.computed,
-      audiences: snapshot.audiences,
-    }));
-}

@@ -2,6 +2,7 @@ export {
   differences,
   FAULT_AUDIENCES,
   identifiersOf,
+  observedProfiles,
   referenceProfiles,
   type ExpectedProfile,
   type ObservedProfile,

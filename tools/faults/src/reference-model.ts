@@ -1,3 +1,4 @@
+import type { ProfileSnapshot } from '@tessera/contracts';
 import { ORDER_COMPLETED, type ScriptedCall } from './scenario';
 
 /** Whole cents per unit: revenue is summed in cents, as the profile fold does (libs/profile). */
@@ -120,6 +121,23 @@ export interface ObservedProfile {
     revenueTotal: number;
   };
   audiences: string[];
+}
+
+/**
+ * The live profiles of a read profiles topic (the latest record per key): tombstoned (merged,
+ * deleted) ones left out, each as `differences` compares it.
+ */
+export function observedProfiles(
+  latest: ReadonlyMap<string, ProfileSnapshot | null>,
+): ObservedProfile[] {
+  return [...latest.values()]
+    .filter((snapshot): snapshot is ProfileSnapshot => snapshot !== null)
+    .map((snapshot) => ({
+      profileId: snapshot.profileId,
+      identifiers: snapshot.identifiers.map(({ type, value }) => ({ type, value })),
+      computed: snapshot.computed,
+      audiences: snapshot.audiences,
+    }));
 }
 
 /**
