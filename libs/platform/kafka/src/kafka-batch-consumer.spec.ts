@@ -9,7 +9,7 @@ import { TransientError } from './transient-error';
 const TOPIC = 'tessera.events.accepted.v1';
 
 /** Just enough of a kafkajs consumer to drive eachBatch by hand and record commits. */
-function fakeKafka() {
+function fakeKafka(heartbeat: () => Promise<void> = async () => undefined) {
   const commits: { topic: string; partition: number; offset: string }[] = [];
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   const consumer = {
@@ -46,7 +46,7 @@ function fakeKafka() {
             commits.push({ topic, partition, offset });
         }
       },
-      heartbeat: async () => undefined,
+      heartbeat,
       isRunning: running,
       isStale: () => false,
     } as unknown as EachBatchPayload);
@@ -55,8 +55,15 @@ function fakeKafka() {
   return { kafka, commits, deliver };
 }
 
-function consumerWith(handler: (values: string[]) => Promise<void>, maxBatchSize = 500) {
-  const { kafka, commits, deliver } = fakeKafka();
+function consumerWith(
+  handler: (values: string[]) => Promise<void>,
+  maxBatchSize = 500,
+  {
+    heartbeat,
+    sessionTimeoutMs,
+  }: { heartbeat?: () => Promise<void>; sessionTimeoutMs?: number } = {},
+) {
+  const { kafka, commits, deliver } = fakeKafka(heartbeat);
   const parked: ParkedMessage[] = [];
   const deadLetters = {
     park: async (entries: ParkedMessage[]) => {
@@ -80,6 +87,7 @@ function consumerWith(handler: (values: string[]) => Promise<void>, maxBatchSize
     retryBackoffMs: 0,
     maxBatchSize,
     maxOutageBackoffMs: 1,
+    sessionTimeoutMs,
   });
   return { consumer, commits, parked, deliver };
 }
@@ -90,6 +98,41 @@ describe('KafkaBatchConsumer', () => {
     await consumer.start();
     await deliver([10, 11, 12]);
     expect(commits).toEqual([{ topic: TOPIC, partition: 2, offset: '13' }]);
+  });
+
+  it('keeps heartbeating while a slice takes longer than the session timeout', async () => {
+    const beats: number[] = [];
+    const { consumer, commits, deliver } = consumerWith(
+      () => new Promise((resolve) => setTimeout(resolve, 700)),
+      500,
+      { heartbeat: async () => void beats.push(Date.now()), sessionTimeoutMs: 300 },
+    );
+    await consumer.start();
+    await deliver([7]);
+    // One heartbeat per 100 ms interval while the handler works (and one after the commit).
+    expect(beats.length).toBeGreaterThanOrEqual(3);
+    expect(commits).toEqual([{ topic: TOPIC, partition: 2, offset: '8' }]);
+  });
+
+  it('stops heartbeating once the group rebalances, and still commits the slice it finishes', async () => {
+    let beats = 0;
+    const { consumer, commits, deliver } = consumerWith(
+      () => new Promise((resolve) => setTimeout(resolve, 700)),
+      500,
+      {
+        heartbeat: () => {
+          beats++;
+          return Promise.reject(new Error('The group is rebalancing, so a rejoin is needed'));
+        },
+        sessionTimeoutMs: 300,
+      },
+    );
+    await consumer.start();
+    // The heartbeat after the commit tells kafkajs to rejoin: eachBatch ends with its error.
+    await expect(deliver([7])).rejects.toThrow('rebalancing');
+    expect(commits).toEqual([{ topic: TOPIC, partition: 2, offset: '8' }]);
+    // One refused heartbeat while the slice ran (then no more), one after the commit.
+    expect(beats).toBe(2);
   });
 
   it('commits slice by slice when a fetched batch is larger than the slice size', async () => {

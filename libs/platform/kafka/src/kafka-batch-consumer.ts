@@ -47,12 +47,18 @@ export class KafkaBatchConsumer {
   private stopping = false;
   private crashed: Error | undefined;
 
+  private readonly heartbeatIntervalMs: number;
+
   constructor(private readonly options: KafkaBatchConsumerOptions) {
+    this.heartbeatIntervalMs = Math.min(
+      3_000,
+      Math.floor((options.sessionTimeoutMs ?? 30_000) / 3),
+    );
     this.consumer = options.kafka.consumer({
       groupId: options.topics.groupId(options.groupId),
       allowAutoTopicCreation: false,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+      heartbeatInterval: this.heartbeatIntervalMs,
       // kafkajs restarts a crashed consumer even after disconnect(); once stopping, it must not.
       retry: { retries: 5, restartOnFailure: () => Promise.resolve(!this.stopping) },
     });
@@ -147,7 +153,7 @@ export class KafkaBatchConsumer {
     let delay = Math.max(this.options.retryBackoffMs, 100);
     for (;;) {
       try {
-        await processor.process(slice);
+        await this.keepingMembership(processor.process(slice), heartbeat);
         return true;
       } catch (error) {
         this.options.logger.warn(
@@ -165,6 +171,27 @@ export class KafkaBatchConsumer {
         delay = Math.min(delay * 2, this.options.maxOutageBackoffMs ?? 10_000);
         await heartbeat();
       }
+    }
+  }
+
+  /**
+   * kafkajs heartbeats only between fetches and when asked to: a slice that takes longer than the
+   * session timeout (a slow store, a busy machine) would get the member thrown out of the group,
+   * its commit refused and the slice done again by the next owner, over and over. So heartbeats
+   * go on while the slice is worked on. Once one says the group is rebalancing they stop: the
+   * slice is finished and committed (the coordinator still takes this generation's commits while
+   * it waits for members to rejoin), then the heartbeat after the commit rejoins.
+   */
+  private async keepingMembership<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+    let beating = true;
+    const timer = setInterval(() => {
+      if (!beating) return;
+      heartbeat().catch(() => (beating = false));
+    }, this.heartbeatIntervalMs);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
     }
   }
 
