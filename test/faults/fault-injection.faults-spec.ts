@@ -31,7 +31,6 @@ const FAULT_ENV: Record<ServiceName, Record<string, string>> = {
     WEBHOOK_ALLOWLIST: '127.0.0.1/32',
     WEBHOOK_TIMEOUT_MS: '1000',
     DELIVERY_LEASE_MS: '6000',
-    DELIVERY_POLL_MS: '500',
     // 46 attempts: at a 50 % failure rate, a message is given up once in 10^14.
     WEBHOOK_RETRY_SCHEDULE: [
       '0',
@@ -45,6 +44,7 @@ const FAULT_ENV: Record<ServiceName, Record<string, string>> = {
   },
 };
 const SUBSCRIPTION = 'faults-webhook';
+const WATCHED_FIELDS = ['identifiers'];
 
 /** Whatever happens, these figures are printed and written to the report at the end. */
 const figures: Record<string, unknown> = { profile: config.profile, seed: config.seed };
@@ -122,8 +122,9 @@ describe(`the pipeline under faults (${config.profile}: ${config.events} calls)`
     await admin('activation', '/v1/subscriptions', {
       id: SUBSCRIPTION,
       target: { type: 'webhook', url: receiver.url },
-      filter: { profileUpdates: true, audiences: true, merges: true },
-      concurrency: 20,
+      // Snapshots whose identifiers changed (new customers, merges), not every counter bump: the
+      // dispatcher's store load grows with the messages waiting, and FerretDB scans (docs/faults.md).
+      filter: { profileUpdates: { fields: WATCHED_FIELDS }, audiences: true, merges: true },
     });
     ({ writeKey } = (await admin('ingestion', '/admin/sources', { name: 'faults' })) as {
       writeKey: string;
@@ -149,6 +150,9 @@ describe(`the pipeline under faults (${config.profile}: ${config.events} calls)`
     report();
     await fleet.stop();
     await receiver?.close();
+    // FerretDB goes on with the commands of killed clients; dropping a database one of them still
+    // reads crashed it once (SIGBUS in SQLite's WAL index), so give them a moment to end.
+    await sleep(10_000);
     await run.cleanup();
   });
 
@@ -266,7 +270,7 @@ describe(`the pipeline under faults (${config.profile}: ${config.events} calls)`
             readTopic(run.kafka, run.topics.resolve(TOPICS.profiles)),
             readTopic(run.kafka, run.topics.resolve(TOPICS.audiences)),
           ]);
-          expected = expectedChanges(codec, profiles, audiences);
+          expected = expectedChanges(codec, profiles, audiences, WATCHED_FIELDS);
           const delivered = endpoint.delivered();
           missing = [...expected].filter((change) => !delivered.has(change));
           unexpected = [...delivered.keys()].filter((change) => !expected.has(change));

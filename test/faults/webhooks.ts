@@ -72,15 +72,22 @@ function changeOf({ type, data }: WebhookPayload): string {
 }
 
 /**
- * The changes a subscription to every profile update, audience change and merge must deliver:
- * one per snapshot and merge tombstone on the profiles topic and per record on the audiences
- * topic (records that do not decode are poison, parked by activation, and not changes).
+ * The changes a subscription to profile updates of `fields`, every audience change and every merge
+ * must deliver: one per such snapshot and per merge tombstone on the profiles topic, and one per
+ * record on the audiences topic (records that do not decode are poison, parked by activation).
  */
 export function expectedChanges(
   codec: AvroCodec,
   profiles: readonly ReadRecord[],
   audiences: readonly ReadRecord[],
+  fields: readonly string[],
 ): Set<string> {
+  // The subscription's field rule (docs/activation.md): a `changed` entry equal to a field or
+  // starting with it and a dot.
+  const watched = (changed: readonly string[]) =>
+    changed.some((entry) =>
+      fields.some((field) => entry === field || entry.startsWith(`${field}.`)),
+    );
   const changes = new Set<string>();
   for (const record of profiles) {
     if (!record.key) continue;
@@ -88,7 +95,7 @@ export function expectedChanges(
       const { profileId } = codec.decodeAs('ProfileKey', record.key);
       if (record.value) {
         const snapshot: ProfileSnapshot = codec.decodeAs('ProfileSnapshot', record.value);
-        if (snapshot.profileId === profileId)
+        if (snapshot.profileId === profileId && watched(snapshot.changed))
           changes.add(`profile.updated ${profileId} v${snapshot.version}`);
       } else if (record.headers[TOMBSTONE_HEADERS.reason] === 'merged') {
         changes.add(
