@@ -19,7 +19,6 @@ export interface Replica {
   env: Record<string, string>;
   current: StartedService;
   ready: boolean;
-  kills: number;
   /** Milliseconds from each SIGKILL to the new process answering ready. */
   recoveries: number[];
 }
@@ -60,7 +59,6 @@ export class Fleet {
           env,
           current: undefined as unknown as StartedService,
           ready: false,
-          kills: 0,
           recoveries: [],
         };
         this.launch(replica);
@@ -84,7 +82,6 @@ export class Fleet {
     if (candidates.length === 0) return undefined;
     const replica = random.pick(candidates);
     replica.ready = false;
-    replica.kills++;
     const killedAt = Date.now();
     this.killing.add(replica.current);
     replica.current.process.kill('SIGKILL');

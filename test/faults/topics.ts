@@ -79,20 +79,32 @@ export async function consumerLag(
   await admin.connect();
   try {
     const lag: Record<string, number> = {};
+    // Each input topic's end offsets once, also for a topic several groups read.
+    const inputTopics = [...new Set(Object.values(INPUTS).flat())].map((t) => topics.resolve(t));
+    const endsOf = new Map(
+      await Promise.all(
+        inputTopics.map(
+          async (topic) =>
+            [
+              topic,
+              new Map(
+                (await admin.fetchTopicOffsets(topic)).map(({ partition, high, low }) => [
+                  partition,
+                  { high: Number(high), low: Number(low) },
+                ]),
+              ),
+            ] as const,
+        ),
+      ),
+    );
     for (const [service, inputs] of Object.entries(INPUTS)) {
       const groupId = topics.groupId(`tessera-${service}`);
       const resolved = inputs.map((topic) => topics.resolve(topic));
       const committed = await admin.fetchOffsets({ groupId, topics: resolved });
       for (const { topic, partitions } of committed) {
-        const ends = new Map(
-          (await admin.fetchTopicOffsets(topic)).map(({ partition, high, low }) => [
-            partition,
-            { high: Number(high), low: Number(low) },
-          ]),
-        );
         let behind = 0;
         for (const { partition, offset } of partitions) {
-          const end = ends.get(partition) ?? { high: 0, low: 0 };
+          const end = endsOf.get(topic)?.get(partition) ?? { high: 0, low: 0 };
           const from = Number(offset) < 0 ? end.low : Number(offset);
           behind += Math.max(0, end.high - from);
         }
