@@ -1,6 +1,7 @@
 import { profileIdFor } from '@tessera/identity';
 import { anEvent, eventually } from '@tessera/testing';
 import { randomUUID } from 'node:crypto';
+import type { ProfileDocument } from '../src/graph/graph.schema';
 import { IdentityHarness } from './identity-harness';
 
 describe('the identity service resolves accepted events to profiles', () => {
@@ -156,6 +157,62 @@ describe('the identity service resolves accepted events to profiles', () => {
     const again = harness.resolved.filter((r) => r.messageId === event.messageId)[1];
     expect(again.profileId).toBe(first.profileId);
     expect(await harness.groups()).toEqual(before);
+  });
+
+  it('finishes the intent a killed replica left before resolving its event again (no second profile)', async () => {
+    // Found by the fault suite: a replica wrote the intent of an identify (the anonymous visitor's
+    // profile gets the user id and email as members, to be linked) and was SIGKILLed before the
+    // links. The redelivered identify must land in that profile, not found one for the user id.
+    const [user, anon, email] = [`u-${id()}`, `a-${id()}`, `${id()}@example.org`];
+    const visit = anEvent({ userId: null, anonymousId: anon });
+    await harness.publish([visit]);
+    const visitor = (await resolvedOf(visit.messageId)).profileId;
+    const identify = anEvent({ userId: user, anonymousId: anon, context: { traits: { email } } });
+    const at = new Date(Date.now() - 60_000);
+    const db = await harness.db();
+    await db.collection<ProfileDocument>('profiles').updateOne(
+      { _id: visitor },
+      {
+        $push: {
+          members: {
+            $each: [
+              { type: 'user_id', value: user, linkedAt: at.getTime() },
+              { type: 'email', value: email, linkedAt: at.getTime() },
+            ],
+          },
+        },
+        $set: {
+          // The killed replica's lease, long run out.
+          lock: { owner: 'killed-replica', until: new Date(at.getTime() + 10_000) },
+          pending: {
+            messageId: identify.messageId,
+            link: [
+              { type: 'user_id', value: user, profile: visitor },
+              { type: 'email', value: email, profile: visitor },
+            ],
+            merges: [],
+            at,
+          },
+        },
+      },
+    );
+    await harness.publish([identify]);
+    const resolved = await resolvedOf(identify.messageId);
+    expect({ profileId: resolved.profileId, unlinked: resolved.unlinked }).toEqual({
+      profileId: visitor,
+      unlinked: [],
+    });
+    const groups = await harness.groups();
+    expect(
+      [`user_id:${user}`, `email:${email}`, `anonymous_id:${anon}`].map((key) => groups.get(key)),
+    ).toEqual([visitor, visitor, visitor]);
+    const doc = await db.collection<ProfileDocument>('profiles').findOne({ _id: visitor });
+    expect({ pending: doc?.pending, lock: doc?.lock }).toEqual({ pending: null, lock: null });
+    expect(
+      await db.collection<ProfileDocument>('profiles').countDocuments({
+        _id: profileIdFor({ type: 'user_id', value: user }),
+      }),
+    ).toBe(0);
   });
 
   describe('the identity API', () => {

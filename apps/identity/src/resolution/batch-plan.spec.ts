@@ -159,6 +159,32 @@ describe('BatchPlan', () => {
     expect(locked.blocked).toBe(true);
   });
 
+  it('finishes first a half-done root the resolution only reads (its members name unlinked identifiers)', () => {
+    // A replica wrote p_a's intent (members with u1, link u1 to p_a) and was killed before the link:
+    // u1 is in p_a's members but leads nowhere yet. The redelivered event carries u1 and a1.
+    const halfDone = root('p_a', ['anonymous_id:a1', 'user_id:u1'], {
+      pending: {
+        messageId: 'm1',
+        link: [{ type: 'user_id', value: 'u1', profile: 'p_a' }],
+        merges: [],
+        at: now,
+      },
+    });
+    const view = viewOf([halfDone]);
+    view.linkOf.delete('user_id:u1');
+    const redelivered = item({ userId: 'u1', anonymousId: 'a1' });
+    // Read as it stands, u1 would be a second user_id of p_a: a1 unlinked, a new profile for u1.
+    expect(survey([redelivered], view).steps[0].resolution.profileId).not.toBe('p_a');
+    const surveyed = survey([redelivered], view);
+    expect([...surveyed.writes]).toContain('p_a');
+    const locked = BatchPlan.make([redelivered], view, rules, now, {
+      kind: 'locked',
+      owned: new Set(['p_a']),
+    });
+    expect(locked.blocked).toBe(true);
+    expect(locked.steps).toHaveLength(0);
+  });
+
   it('follows merged profiles of the view to their root', () => {
     const view = viewOf([root('p_a', ['user_id:u1', 'anonymous_id:z'])], { p_z: 'p_a' });
     view.linkOf.set('anonymous_id:z', 'p_z');

@@ -144,19 +144,22 @@ export class BatchPlan {
     if (!resolution) throw new Error(`event ${item.event.messageId} has nothing to resolve`);
     const touched = [resolution.profileId, ...resolution.merged];
     const writes = resolution.created || resolution.link.length > 0 || resolution.merged.length > 0;
-    // A root another replica left an intent on (or is writing one to) is finished first.
-    const unfinished = touched.some((root) => {
-      const doc = this.view.roots.get(root);
-      return Boolean(doc?.pending || doc?.pendingInto);
-    });
+    // A root another replica left an intent on (or is writing one to) is finished first: also one
+    // the resolution only read, whose members already name identifiers the intent has not linked
+    // yet (they would count twice against a limit, and the event would found a second profile).
+    const unfinished = this.unfinishedAmong([
+      ...touched,
+      ...item.keys.map((key) => this.rootOfKey(key)),
+    ]);
     if (
       mode.kind === 'locked' &&
-      (unfinished || (writes && touched.some((root) => !mode.owned.has(root))))
+      (unfinished.length > 0 || (writes && touched.some((root) => !mode.owned.has(root))))
     ) {
       this.blocked = true;
       return false;
     }
-    if (writes || unfinished)
+    for (const root of unfinished) this.writes.add(root);
+    if (writes)
       for (const root of touched) {
         if (this.view.roots.has(root) || this.view.parentOf.get(root)) this.writes.add(root);
         else if (resolution.created && root === resolution.profileId) this.created.add(root);
@@ -195,6 +198,14 @@ export class BatchPlan {
     this.absorbed.set(target, absorbed);
     this.changedBy.set(target, item.event.messageId);
     return merges;
+  }
+
+  /** The roots of the view among these that carry an intent, or a mark of one, not carried out. */
+  private unfinishedAmong(roots: (string | undefined)[]): string[] {
+    return [...new Set(roots)].filter((root): root is string => {
+      const doc = root === undefined ? undefined : this.view.roots.get(root);
+      return Boolean(doc?.pending || doc?.pendingInto);
+    });
   }
 
   private rootOfKey(key: string): string | undefined {
