@@ -153,7 +153,8 @@ describe(`the pipeline under faults (${config.profile}: ${config.events} calls)`
     // FerretDB goes on with the commands of killed clients; dropping a database one of them still
     // reads crashed it once (SIGBUS in SQLite's WAL index), so give them a moment to end.
     await sleep(10_000);
-    await run.cleanup();
+    if (config.keep) console.log(`TESSERA_FAULTS_KEEP: kept the topics and databases of ${run.id}`);
+    else await run.cleanup();
   });
 
   it('acknowledges every call (clients retry what a fault refused)', () => {

@@ -19,6 +19,8 @@ export interface FaultsConfig {
   settleTimeoutMs: number;
   /** Where the figures are written as JSON. */
   reportPath: string;
+  /** Keep the run's topics and databases at the end, to look into a failure. */
+  keep: boolean;
   /** The local infrastructure the suite restarts (tools/infra/infra.sh), as the run points at it. */
   infra: { kafkaPort: number; mongoPort: number };
 }
@@ -65,6 +67,7 @@ export function loadFaultsConfig(env: NodeJS.ProcessEnv = process.env): Readonly
     reportPath: path.resolve(
       reader.string('TESSERA_FAULTS_REPORT', { default: `tmp/faults/report-${profile}.json` }),
     ),
+    keep: reader.boolean('TESSERA_FAULTS_KEEP', { default: false }),
     infra: {
       kafkaPort: reader.port('KAFKA_PORT', { default: 9092 }),
       mongoPort: reader.port('MONGO_PORT', { default: 27017 }),
