@@ -182,7 +182,7 @@ describe('KafkaBatchConsumer after stop', () => {
   /** A kafkajs consumer that keeps the config it was made with and lets the test emit events. */
   function recordingKafka() {
     const listeners = new Map<string, (event: { payload: unknown }) => void>();
-    const seen = { config: undefined as unknown, disconnects: 0 };
+    const seen = { config: undefined as unknown, disconnects: 0, runs: 0 };
     const consumer = {
       events: { GROUP_JOIN: 'join', CRASH: 'crash', STOP: 'stop' },
       on: (name: string, listener: (event: { payload: unknown }) => void) => {
@@ -190,7 +190,9 @@ describe('KafkaBatchConsumer after stop', () => {
       },
       connect: async () => undefined,
       subscribe: async () => undefined,
-      run: async () => undefined,
+      run: async () => {
+        seen.runs += 1;
+      },
       disconnect: async () => {
         seen.disconnects += 1;
       },
@@ -245,5 +247,54 @@ describe('KafkaBatchConsumer after stop', () => {
     expect(seen.disconnects).toBe(1);
     emit('crash', { error: new Error('broker gone'), restart: true });
     expect(seen.disconnects).toBe(2);
+  });
+
+  describe('after a crash kafkajs gives up on (it does not restart non-retriable errors)', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    const coordinatorNotFound = () =>
+      Object.assign(new Error('Failed to find group coordinator'), {
+        name: 'KafkaJSGroupCoordinatorNotFound',
+      });
+
+    it('starts again by itself, backing off while it keeps crashing, and is ready once it joins', async () => {
+      const { kafka, seen, emit } = recordingKafka();
+      const consumer = consumerOn(kafka);
+      await consumer.start();
+      emit('join', {});
+      emit('crash', { error: coordinatorNotFound(), restart: false });
+      expect(consumer.isReady()).toBe(false);
+      await jest.advanceTimersByTimeAsync(999);
+      expect(seen.runs).toBe(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(seen.runs).toBe(2);
+      // It crashed again joining: the next start waits twice as long.
+      emit('crash', { error: coordinatorNotFound(), restart: false });
+      await jest.advanceTimersByTimeAsync(1_999);
+      expect(seen.runs).toBe(2);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(seen.runs).toBe(3);
+      emit('join', {});
+      expect(consumer.isReady()).toBe(true);
+      // Joining resets the back-off.
+      emit('crash', { error: coordinatorNotFound(), restart: false });
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(seen.runs).toBe(4);
+      await consumer.stop();
+    });
+
+    it('leaves a restart kafkajs makes itself to kafkajs, and starts nothing once stopped', async () => {
+      const { kafka, seen, emit } = recordingKafka();
+      const consumer = consumerOn(kafka);
+      await consumer.start();
+      emit('crash', { error: new Error('broker gone'), restart: true });
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(seen.runs).toBe(1);
+      emit('crash', { error: coordinatorNotFound(), restart: false });
+      await consumer.stop();
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(seen.runs).toBe(1);
+    });
   });
 });

@@ -46,6 +46,9 @@ export class KafkaBatchConsumer {
   private joined = false;
   private stopping = false;
   private crashed: Error | undefined;
+  /** Crashes in a row kafkajs did not recover from (backs off the next start); reset on joining. */
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   private readonly heartbeatIntervalMs: number;
 
@@ -72,6 +75,7 @@ export class KafkaBatchConsumer {
     this.consumer.on(GROUP_JOIN, () => {
       this.joined = true;
       this.crashed = undefined;
+      this.restarts = 0;
       options.metrics?.forgetLag();
     });
     this.consumer.on(CRASH, ({ payload }) => {
@@ -82,6 +86,7 @@ export class KafkaBatchConsumer {
         { err: payload.error, restart: payload.restart },
         'consumer crashed',
       );
+      if (!payload.restart && !this.stopping) this.restartLater();
     });
     this.consumer.on(STOP, () => {
       this.joined = false;
@@ -100,6 +105,34 @@ export class KafkaBatchConsumer {
     });
   }
 
+  /**
+   * kafkajs gives a consumer up after a crash it deems not retriable: among them, not finding the
+   * group's coordinator while the broker restarts. The process would stay up with a member out of
+   * its group for good, so it is started again, after 1 s, doubling while it keeps crashing (up to
+   * `maxOutageBackoffMs`); it is not ready meanwhile.
+   */
+  private restartLater(): void {
+    const delayMs = Math.min(
+      1_000 * 2 ** Math.min(this.restarts, 16),
+      this.options.maxOutageBackoffMs ?? 10_000,
+    );
+    this.restarts += 1;
+    this.options.logger.warn(
+      { delayMs, restarts: this.restarts },
+      'consumer starts again after a crash kafkajs gave up on',
+    );
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.start().catch((error: unknown) => {
+        this.crashed = error instanceof Error ? error : new Error(String(error));
+        this.options.logger.error({ err: error }, 'consumer failed to start again');
+        if (!this.stopping) this.restartLater();
+      });
+    }, delayMs);
+  }
+
   /** Ready once the member joined its group and has not crashed since. */
   isReady(): boolean {
     return this.joined && this.crashed === undefined;
@@ -108,6 +141,7 @@ export class KafkaBatchConsumer {
   /** Stops fetching, lets the in-flight slice finish and commit, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.restartTimer);
     await this.consumer.disconnect();
   }
 

@@ -18,6 +18,10 @@ const TRANSIENT_NAMES = new Set([
   'MongoTopologyClosedError',
   'MongoPoolClearedError',
   'KafkaJSConnectionError',
+  // The broker closing its connections as it stops (a restart).
+  'KafkaJSConnectionClosedError',
+  // No broker could name the group's coordinator: the broker is restarting or just started.
+  'KafkaJSGroupCoordinatorNotFound',
   'KafkaJSRequestTimeoutError',
   'KafkaJSNumberOfRetriesExceeded',
   'KafkaJSNotImplemented',

@@ -45,6 +45,24 @@ describe('retryWhileUnreachable', () => {
     expect(tries).toBe(3);
   });
 
+  it('tries again when the broker closes its connections or has no coordinator yet (a restart)', async () => {
+    const named = (name: string) => Object.assign(new Error(name), { name });
+    const failures = [
+      named('KafkaJSConnectionClosedError'),
+      named('KafkaJSGroupCoordinatorNotFound'),
+    ];
+    let tries = 0;
+    const step = () => {
+      tries++;
+      const failure = failures.shift();
+      return failure ? Promise.reject(failure) : Promise.resolve('started');
+    };
+    await expect(
+      retryWhileUnreachable(step, { timeoutMs: 5_000, logger, delayMs: 1 }),
+    ).resolves.toBe('started');
+    expect(tries).toBe(3);
+  });
+
   it('throws at once an error that is not about reaching a dependency', async () => {
     let tries = 0;
     const refused = new Error('Topic authorization failed');
