@@ -14,8 +14,15 @@ export interface OutboundRecord {
 }
 
 /**
- * Idempotent producer with acks=all. A publish resolves only when every record is acknowledged
- * by all in-sync replicas, so callers may treat a resolved publish as durable.
+ * Producer with acks=all. A publish resolves only when every record is acknowledged by all
+ * in-sync replicas, so callers may treat a resolved publish as durable.
+ *
+ * Not kafkajs's idempotent producer: when the answer to a batch the broker wrote is lost (a
+ * connection closed, a broker restarting), it rolls the partition's sequence number back and lets
+ * the next batch go out with the same numbers; the broker takes that batch for a retry of the
+ * written one and acknowledges it without writing it (test/publisher-lost-answer.int-spec.ts). A
+ * retry may write a batch twice instead: at-least-once, which every consumer here absorbs (effects
+ * keyed by messageId or by version). One request in flight keeps each partition's order.
  */
 export class KafkaPublisher {
   private readonly producer: Producer;
@@ -23,7 +30,7 @@ export class KafkaPublisher {
 
   constructor(kafka: Kafka) {
     this.producer = kafka.producer({
-      idempotent: true,
+      idempotent: false,
       maxInFlightRequests: 1,
       // murmur2 on the key bytes, as the Java client partitions: other producers agree on placement.
       createPartitioner: Partitioners.DefaultPartitioner,
