@@ -24,7 +24,7 @@ class LosingAnswers {
     const socket = net.connect({ host, port }, onConnect);
     let deaf = false;
     const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+    socket.write = (chunk: unknown, ...rest: unknown[]) => {
       const bytes = Buffer.isBuffer(chunk) ? chunk : null;
       if (this.armed && bytes && bytes.length > 6 && bytes.readInt16BE(4) === PRODUCE) {
         this.armed = false;
@@ -37,7 +37,7 @@ class LosingAnswers {
         }, 500);
       }
       return write(chunk, ...rest);
-    });
+    };
     const emit = socket.emit.bind(socket) as (
       event: string | symbol,
       ...args: unknown[]
