@@ -78,6 +78,11 @@ export function danglingIn(
   return { links, any: links.length > 0 || chains };
 }
 
+/** Whether a root carries an intent, or a mark of one, still to be carried out. */
+export function isUnfinished(doc: ProfileDocument | undefined): boolean {
+  return Boolean(doc?.pending || doc?.pendingInto);
+}
+
 /** The profiles from `profile` to its root, both included. */
 export function chainIn(view: GraphView, profile: string): string[] {
   const chain = [profile];

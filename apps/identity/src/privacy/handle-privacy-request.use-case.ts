@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { IDENTITY_CONFIG } from '../config/identity-config.token';
 import type { IdentityConfig } from '../config/identity.config';
 import type { ProfileDocument } from '../graph/graph.schema';
+import { isUnfinished } from '../graph/graph-reader';
 import { IdentityGraphRepository, LockLostError } from '../graph/identity-graph.repository';
 import { IdentityMetrics } from '../metrics/identity-metrics';
 import { ResolveBatchUseCase } from '../resolution/resolve-batch.use-case';
@@ -287,7 +288,7 @@ export class HandlePrivacyRequestUseCase {
       if (await this.graph.lock(id, owner, new Date(), this.config.lockLeaseMs)) {
         held.add(id);
         const root = (await this.graph.findProfiles([id])).get(id);
-        if (root && !root.pending && !root.pendingInto) return { root, owner, held };
+        if (root && !isUnfinished(root)) return { root, owner, held };
         try {
           if (root && (await this.resolver.rollForward(root, owner, held))) continue;
         } finally {

@@ -173,9 +173,9 @@ describe('BatchPlan', () => {
     const view = viewOf([halfDone]);
     view.linkOf.delete('user_id:u1');
     const redelivered = item({ userId: 'u1', anonymousId: 'a1' });
-    // Read as it stands, u1 would be a second user_id of p_a: a1 unlinked, a new profile for u1.
-    expect(survey([redelivered], view).steps[0].resolution.profileId).not.toBe('p_a');
     const surveyed = survey([redelivered], view);
+    // Read as it stands, u1 would be a second user_id of p_a: a1 unlinked, a new profile for u1.
+    expect(surveyed.steps[0].resolution.profileId).not.toBe('p_a');
     expect([...surveyed.writes]).toContain('p_a');
     const locked = BatchPlan.make([redelivered], view, rules, now, {
       kind: 'locked',

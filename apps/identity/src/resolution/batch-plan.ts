@@ -8,7 +8,7 @@ import {
   type LinkedIdentifier,
   type Resolution,
 } from '@tessera/identity';
-import { rootIn, type GraphView } from '../graph/graph-reader';
+import { isUnfinished, rootIn, type GraphView } from '../graph/graph-reader';
 import type { Intent, MemberEntry, MergeStep } from '../graph/graph.schema';
 import type { IntentWrite } from '../graph/identity-graph.repository';
 
@@ -202,10 +202,9 @@ export class BatchPlan {
 
   /** The roots of the view among these that carry an intent, or a mark of one, not carried out. */
   private unfinishedAmong(roots: (string | undefined)[]): string[] {
-    return [...new Set(roots)].filter((root): root is string => {
-      const doc = root === undefined ? undefined : this.view.roots.get(root);
-      return Boolean(doc?.pending || doc?.pendingInto);
-    });
+    return [...new Set(roots)].filter(
+      (root): root is string => root !== undefined && isUnfinished(this.view.roots.get(root)),
+    );
   }
 
   private rootOfKey(key: string): string | undefined {

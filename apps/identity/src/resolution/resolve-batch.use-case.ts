@@ -12,7 +12,14 @@ import { TransientError } from '@tessera/platform-kafka';
 import { randomUUID } from 'node:crypto';
 import { IDENTITY_CONFIG } from '../config/identity-config.token';
 import type { IdentityConfig } from '../config/identity.config';
-import { chainIn, danglingIn, GraphReader, rootIn, type GraphView } from '../graph/graph-reader';
+import {
+  chainIn,
+  danglingIn,
+  GraphReader,
+  isUnfinished,
+  rootIn,
+  type GraphView,
+} from '../graph/graph-reader';
 import type { Intent, MemberEntry, MergeStep, ProfileDocument } from '../graph/graph.schema';
 import {
   IdentityGraphRepository,
@@ -587,11 +594,6 @@ const NO_GENERATIONS: Generations = new Map();
 
 function sameGenerations(a: Generations, b: Generations): boolean {
   return a.size === b.size && [...a].every(([key, at]) => b.get(key) === at);
-}
-
-/** Whether a root carries an intent, or a mark of one, still to be carried out. */
-function isUnfinished(doc: ProfileDocument | undefined): boolean {
-  return Boolean(doc?.pending || doc?.pendingInto);
 }
 
 /**

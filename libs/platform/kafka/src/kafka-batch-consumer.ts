@@ -51,8 +51,10 @@ export class KafkaBatchConsumer {
   private restartTimer: NodeJS.Timeout | undefined;
 
   private readonly heartbeatIntervalMs: number;
+  private readonly maxOutageBackoffMs: number;
 
   constructor(private readonly options: KafkaBatchConsumerOptions) {
+    this.maxOutageBackoffMs = options.maxOutageBackoffMs ?? 10_000;
     this.heartbeatIntervalMs = Math.min(
       3_000,
       Math.floor((options.sessionTimeoutMs ?? 30_000) / 3),
@@ -112,10 +114,7 @@ export class KafkaBatchConsumer {
    * `maxOutageBackoffMs`); it is not ready meanwhile.
    */
   private restartLater(): void {
-    const delayMs = Math.min(
-      1_000 * 2 ** Math.min(this.restarts, 16),
-      this.options.maxOutageBackoffMs ?? 10_000,
-    );
+    const delayMs = Math.min(1_000 * 2 ** Math.min(this.restarts, 16), this.maxOutageBackoffMs);
     this.restarts += 1;
     this.options.logger.warn(
       { delayMs, restarts: this.restarts },
@@ -202,7 +201,7 @@ export class KafkaBatchConsumer {
         this.options.metrics?.retried(slice[0].topic, 'dependency-unavailable');
         if (!isRunning() || isStale()) return false;
         await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, this.options.maxOutageBackoffMs ?? 10_000);
+        delay = Math.min(delay * 2, this.maxOutageBackoffMs);
         await heartbeat();
       }
     }
