@@ -6,6 +6,7 @@ export {
   type TopicName,
 } from './topics';
 export { InvalidTopicNameError } from './invalid-topic-name-error';
+export { eventKeyOf } from './event-key';
 
 export * from './generated/schema-types';
 export { SCHEMAS, RELEASED_SCHEMAS } from './schemas/contract-schemas';

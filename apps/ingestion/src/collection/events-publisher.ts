@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AvroCodec, TOPICS, TopicNames, type Event, type RejectedEvent } from '@tessera/contracts';
+import {
+  AvroCodec,
+  eventKeyOf,
+  TOPICS,
+  TopicNames,
+  type Event,
+  type RejectedEvent,
+} from '@tessera/contracts';
 import { KafkaPublisher, type OutboundRecord } from '@tessera/platform-kafka';
 import { INGESTION_CONFIG } from '../config/ingestion-config.token';
 import type { IngestionConfig } from '../config/ingestion.config';
@@ -29,9 +36,7 @@ export class EventsPublisher {
   ): Promise<void> {
     const byTopic: Record<string, OutboundRecord[]> = {
       [this.topics.resolve(TOPICS.acceptedEvents)]: accepted.map((event) => ({
-        key: this.codec.encode('EventKey', {
-          key: event.userId ?? event.anonymousId ?? event.messageId,
-        }),
+        key: this.codec.encode('EventKey', eventKeyOf(event)),
         value: this.codec.encode('Event', event),
       })),
       [this.topics.resolve(TOPICS.rejectedEvents)]: rejected.map((rejection) => ({
