@@ -1,5 +1,6 @@
 import {
   AvroCodec,
+  eventKeyOf,
   TOPICS,
   type DeadLetter,
   type Event,
@@ -23,6 +24,8 @@ import { readStoredGraph } from './stored-graph';
 export class IdentityHarness {
   readonly codec = new AvroCodec();
   readonly resolved: ResolvedEvent[] = [];
+  /** The partition and decoded key of each record in `resolved`, at the same index. */
+  readonly resolvedAt: { partition: number; key: string }[] = [];
   readonly merges: IdentityMerge[] = [];
   readonly deadLetters: DeadLetter[] = [];
   readonly privacyResolutions: PrivacyResolution[] = [];
@@ -52,9 +55,10 @@ export class IdentityHarness {
     const harness = new IdentityHarness(run, config, serviceEnv);
     for (let n = 0; n < replicas; n++) await harness.startReplica();
     await harness.producer.connect();
-    await harness.follow(run.topics.resolve(TOPICS.resolvedEvents), (value) =>
-      harness.resolved.push(harness.codec.decodeAs('ResolvedEvent', value)),
-    );
+    await harness.follow(run.topics.resolve(TOPICS.resolvedEvents), (value, key, partition) => {
+      harness.resolved.push(harness.codec.decodeAs('ResolvedEvent', value));
+      harness.resolvedAt.push({ partition, key: harness.codec.decodeAs('EventKey', key).key });
+    });
     await harness.follow(run.topics.resolve(TOPICS.identityMerges), (value) =>
       harness.merges.push(harness.codec.decodeAs('IdentityMerge', value)),
     );
@@ -86,9 +90,7 @@ export class IdentityHarness {
   async publish(events: Event[]): Promise<void> {
     await this.producer.publish({
       [this.run.topics.resolve(TOPICS.acceptedEvents)]: events.map((event) => ({
-        key: this.codec.encode('EventKey', {
-          key: event.userId ?? event.anonymousId ?? event.messageId,
-        }),
+        key: this.codec.encode('EventKey', eventKeyOf(event)),
         value: this.codec.encode('Event', event),
       })),
     });
@@ -156,14 +158,17 @@ export class IdentityHarness {
     await this.run.cleanup();
   }
 
-  private async follow(topic: string, onValue: (value: Buffer) => void): Promise<void> {
+  private async follow(
+    topic: string,
+    onValue: (value: Buffer, key: Buffer, partition: number) => void,
+  ): Promise<void> {
     const reader = this.run.kafka.consumer({ groupId: `reader-${randomUUID()}` });
     this.readers.push(reader);
     await reader.connect();
     await reader.subscribe({ topic, fromBeginning: true });
     await reader.run({
-      eachMessage: async ({ message }) => {
-        if (message.value) onValue(message.value);
+      eachMessage: async ({ message, partition }) => {
+        if (message.value) onValue(message.value, message.key ?? Buffer.alloc(0), partition);
       },
     });
   }

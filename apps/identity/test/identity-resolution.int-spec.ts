@@ -38,7 +38,7 @@ describe('the identity service resolves accepted events to profiles', () => {
     await harness.publish([linking]);
     const after = (await resolvedOf(linking.messageId)).profileId;
     const [into, from] = [...before].sort();
-    return { anon, email, second, linking, before, after, into, from };
+    return { anon, email, first, second, linking, before, after, into, from };
   }
 
   it('gives a new customer a new profile named after its most important identifier', async () => {
@@ -157,6 +157,24 @@ describe('the identity service resolves accepted events to profiles', () => {
     const again = harness.resolved.filter((r) => r.messageId === event.messageId)[1];
     expect(again.profileId).toBe(first.profileId);
     expect(await harness.groups()).toEqual(before);
+  });
+
+  it('puts the copies of an event resolved to two profiles, around a merge, on one partition', async () => {
+    // Three merges: keyed by profile instead, all three pairs would share a partition 1 time in 64.
+    for (let n = 0; n < 3; n++) {
+      const { first, second, before, into, from } = await mergeTwoProfiles();
+      const event = before[0] === from ? first : second;
+      await harness.publish([event]);
+      const copies = await eventually(() => {
+        const at = harness.resolved
+          .map((resolved, index) => ({ resolved, ...harness.resolvedAt[index] }))
+          .filter(({ resolved }) => resolved.messageId === event.messageId);
+        return at.length === 2 && at;
+      });
+      expect(copies.map(({ resolved }) => resolved.profileId)).toEqual([from, into]);
+      expect(copies.map(({ key }) => key)).toEqual([event.anonymousId, event.anonymousId]);
+      expect(copies[1].partition).toBe(copies[0].partition);
+    }
   });
 
   it('finishes the intent a killed replica left before resolving its event again (no second profile)', async () => {

@@ -327,7 +327,7 @@ export interface FieldError {
 /** How a payload reached ingestion. */
 export type IngestChannel = 'unknown' | 'http' | 'kafka';
 
-/** An accepted event with the profile the identity service resolved it to: the event's own fields, then the resolution. Keyed by ProfileKey. */
+/** An accepted event with the profile the identity service resolved it to: the event's own fields, then the resolution. Keyed by EventKey, as the accepted event was, so every copy of one event lands on one partition whatever profile each copy was resolved to. */
 export interface ResolvedEvent {
   /** Unique id of the message, set by the client library or by ingestion when the client sent none; consumers de-duplicate on it. */
   messageId: string;
