@@ -1,9 +1,13 @@
+import { eventually } from '@tessera/testing';
 import { ProfilePublisher } from '../src/profiles/profile-publisher';
 import { ProfileStoreRepository } from '../src/profiles/profile-store.repository';
 import { customerStream } from './customer-stream';
 import { EnrichmentHarness } from './enrichment-harness';
+import { aResolvedOrder } from './resolved-event';
 
 jest.setTimeout(180_000);
+
+const T0 = Date.UTC(2026, 0, 5, 12);
 
 /**
  * A replica that stops between two steps of a batch leaves the batch to be delivered again. Here
@@ -45,9 +49,19 @@ describe('a batch that fails between its steps and is delivered again', () => {
     const single = customer.events.map((event) => ({ ...event, profileId: customer.survivor }));
     await harness.publish(single.map((event) => ({ kind: 'event' as const, event })));
     await harness.settled(new Map([[customer.survivor, single.length]]));
-    const timeline = await harness.api(`/v1/profiles/${customer.survivor}/events?limit=200`);
-    const ids = (timeline.body.events as { messageId: string }[]).map((event) => event.messageId);
-    expect(ids.sort()).toEqual(single.map((event) => event.messageId).sort());
+    // The timeline entries are stored after the snapshot is out: they may come a little later.
+    const expected = single.map((event) => event.messageId).sort();
+    let ids: string[] = [];
+    await eventually(
+      async () => {
+        const timeline = await harness.api(`/v1/profiles/${customer.survivor}/events?limit=200`);
+        ids = (timeline.body.events as { messageId: string }[]).map((e) => e.messageId).sort();
+        return ids.length >= expected.length;
+      },
+      30_000,
+      'every event on the timeline',
+    );
+    expect(ids).toEqual(expected);
     // Settled means the count reached the events; a double count would go past it.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(harness.latest.get(customer.survivor)?.computed.eventCount).toBe(single.length);
@@ -82,6 +96,50 @@ describe('a batch that fails between its steps and is delivered again', () => {
       const found = await harness.api(`/v1/profiles?identifier=anonymous_id:${value}`);
       expect(found.body.profileId).toBe('p_103_0_0');
     }
+    spy.mockRestore();
+  });
+
+  it('counts once an event whose two copies name two profiles (resolved around a merge), when the batch holding both stopped after its first write', async () => {
+    const [from, into] = ['p_copies_from', 'p_copies_into'];
+    const { event: order } = aResolvedOrder(from, T0);
+    const copy = { ...order, profileId: into };
+    // Both copies in one batch of one partition, as identity keys them; the batch stops before
+    // its timeline entries and is then retried one record at a time.
+    const spy = failFirst(ProfileStoreRepository, 'insertTimeline', 1);
+    await harness.publishEvents([order, copy]);
+    const { event: own } = aResolvedOrder(into, T0 + 1);
+    await harness.publish([
+      { kind: 'event', event: own },
+      {
+        kind: 'merge',
+        merge: {
+          from,
+          into,
+          reason: 'test',
+          messageId: 'merge-copies',
+          identifiers: order.identifiers,
+          at: T0 + 2,
+        },
+      },
+    ]);
+    // Read after the copies on their partition: counted means the copies were read.
+    const { event: last } = aResolvedOrder(into, T0 + 3, {
+      userId: order.userId,
+      identifiers: order.identifiers,
+    });
+    await harness.publishEvents([last]);
+    await eventually(
+      () =>
+        harness.latest.get(from) === null &&
+        harness.latest.get(into)?.mergedFrom.includes(from) === true &&
+        (harness.latest.get(into)?.computed.eventCount ?? 0) >= 3,
+      60_000,
+      'the copies, the merge and the last event folded',
+    );
+    expect(spy.mock.calls.length).toBeGreaterThan(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const { computed } = harness.latest.get(into) ?? { computed: null };
+    expect(computed).toMatchObject({ eventCount: 3, orderCount: 3, revenueTotal: 30 });
     spy.mockRestore();
   });
 

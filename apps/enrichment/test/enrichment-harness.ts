@@ -1,5 +1,6 @@
 import {
   AvroCodec,
+  eventKeyOf,
   TOPICS,
   type AudienceMembership,
   type DeadLetter,
@@ -91,33 +92,37 @@ export class EnrichmentHarness {
     return replica;
   }
 
-  /** Publishes inputs as the identity service does: events keyed by profile, merges by `from`. */
+  /**
+   * Publishes inputs one by one as the identity service does: events keyed as accepted events are
+   * (`eventKeyOf`), merges by `from`.
+   */
   async publish(inputs: EnrichmentInput[]): Promise<void> {
     for (const input of inputs)
-      await this.producer.publish(
-        input.kind === 'event'
-          ? {
-              [this.run.topics.resolve(TOPICS.resolvedEvents)]: [
-                {
-                  key: this.codec.encode('ProfileKey', { profileId: input.event.profileId }),
-                  value: this.codec.encode('ResolvedEvent', input.event),
-                },
-              ],
-            }
-          : {
-              [this.run.topics.resolve(TOPICS.identityMerges)]: [
-                {
-                  key: this.codec.encode('ProfileKey', { profileId: input.merge.from }),
-                  value: this.codec.encode('IdentityMerge', input.merge),
-                },
-              ],
-            },
-      );
+      await (input.kind === 'event'
+        ? this.publishEvents([input.event])
+        : this.producer.publish({
+            [this.run.topics.resolve(TOPICS.identityMerges)]: [
+              {
+                key: this.codec.encode('ProfileKey', { profileId: input.merge.from }),
+                value: this.codec.encode('IdentityMerge', input.merge),
+              },
+            ],
+          }));
+  }
+
+  /** Publishes resolved events in one acknowledged batch, keyed as the identity service keys them. */
+  async publishEvents(events: ResolvedEvent[]): Promise<void> {
+    await this.producer.publish({
+      [this.run.topics.resolve(TOPICS.resolvedEvents)]: events.map((event) => ({
+        key: this.codec.encode('EventKey', eventKeyOf(event)),
+        value: this.codec.encode('ResolvedEvent', event),
+      })),
+    });
   }
 
   /**
-   * Publishes inputs all keyed by `key`, so they are read in order on one partition: the last one
-   * having taken effect shows the ones before it were consumed.
+   * Publishes inputs one by one, each topic's all keyed by `key`, so they are read in order on one
+   * partition: the last one having taken effect shows the ones before it were consumed.
    */
   async publishInOrder(key: string, inputs: EnrichmentInput[]): Promise<void> {
     for (const input of inputs)
@@ -125,13 +130,15 @@ export class EnrichmentHarness {
         [this.run.topics.resolve(
           input.kind === 'event' ? TOPICS.resolvedEvents : TOPICS.identityMerges,
         )]: [
-          {
-            key: this.codec.encode('ProfileKey', { profileId: key }),
-            value:
-              input.kind === 'event'
-                ? this.codec.encode('ResolvedEvent', input.event)
-                : this.codec.encode('IdentityMerge', input.merge),
-          },
+          input.kind === 'event'
+            ? {
+                key: this.codec.encode('EventKey', { key }),
+                value: this.codec.encode('ResolvedEvent', input.event),
+              }
+            : {
+                key: this.codec.encode('ProfileKey', { profileId: key }),
+                value: this.codec.encode('IdentityMerge', input.merge),
+              },
         ],
       });
   }

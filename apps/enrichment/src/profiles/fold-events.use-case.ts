@@ -35,6 +35,11 @@ interface ProfileGroup {
  * `inflight` (its writer stopped before 4: this run publishes the profile and stores the entry).
  * A profile another replica wrote meanwhile is read and planned again.
  *
+ * Copies of one event share a partition (resolved events are keyed as accepted events are), though
+ * each may name another profile (resolved before and after a merge). A batch folds only the first
+ * copy of each messageId: the one an earlier run of the same offsets folded, if any, so its
+ * profile's `inflight` finds it; a later copy in a later batch finds the first one's timeline entry.
+ *
  * An event of a profile a privacy request deleted is dropped. A deletion that came while the batch
  * was being folded is found after it, and what the batch wrote of that profile is deleted too.
  */
@@ -57,7 +62,7 @@ export class FoldEventsUseCase {
     batch: ResolvedEvent[],
     traces: ReadonlyMap<string, Context> = new Map(),
   ): Promise<void> {
-    let pending = [...new Map(batch.map((event) => [event.messageId, event])).values()];
+    let pending = firstCopies(batch);
     const touched = new Set<string>();
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt === MAX_ATTEMPTS)
@@ -184,6 +189,12 @@ export class FoldEventsUseCase {
     };
     return { write, newIdentifiers };
   }
+}
+
+/** The first copy of each event in the batch, in partition order. */
+function firstCopies(batch: ResolvedEvent[]): ResolvedEvent[] {
+  const seen = new Set<string>();
+  return batch.filter((event) => !seen.has(event.messageId) && seen.add(event.messageId));
 }
 
 function timelineEntryOf(event: ResolvedEvent): TimelineDocument {
