@@ -1,4 +1,4 @@
-import { AvroCodec, TOPICS, TopicNames } from '@tessera/contracts';
+import { AvroCodec, eventKeyOf, TOPICS, TopicNames } from '@tessera/contracts';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const encode = (seed: number, count: number): Encoded[] =>
     identityStream(seed, count, `${runId}-${seed}`).map((event) => ({
       messageId: event.messageId,
-      key: codec.encode('EventKey', { key: event.userId ?? event.anonymousId ?? event.messageId }),
+      key: codec.encode('EventKey', eventKeyOf(event)),
       value: codec.encode('Event', event),
     }));
   const fill = async (topic: string, records: Encoded[]) => {

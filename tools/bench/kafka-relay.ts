@@ -1,4 +1,4 @@
-import { AvroCodec } from '@tessera/contracts';
+import { AvroCodec, eventKeyOf } from '@tessera/contracts';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { chunksOf, sizeOf } from '@tessera/platform-kafka';
@@ -128,7 +128,7 @@ export async function relayEventStream(
 ): Promise<RelayResult> {
   const codec = new AvroCodec();
   const records = identityStream(3, count, tag).map((event) => ({
-    key: codec.encode('EventKey', { key: event.userId ?? event.anonymousId ?? event.messageId }),
+    key: codec.encode('EventKey', eventKeyOf(event)),
     value: codec.encode('Event', sourceId ? { ...event, sourceId } : event),
   }));
   const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });

@@ -1,5 +1,5 @@
 import { parseSegmentEvent } from '@tessera/collection';
-import { AvroCodec, type Event } from '@tessera/contracts';
+import { AvroCodec, eventKeyOf, type Event } from '@tessera/contracts';
 import { performance } from 'node:perf_hooks';
 
 export interface RequestCpuCost {
@@ -70,7 +70,7 @@ export function measureRequestCpuCost(bodies: Buffer[], rounds = 3): RequestCpuC
 /** Key and value as the service's EventsPublisher encodes them. */
 export function encode(codec: AvroCodec, event: Event): { key: Buffer; value: Buffer } {
   return {
-    key: codec.encode('EventKey', { key: event.userId ?? event.anonymousId ?? event.messageId }),
+    key: codec.encode('EventKey', eventKeyOf(event)),
     value: codec.encode('Event', event),
   };
 }

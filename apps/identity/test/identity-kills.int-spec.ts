@@ -1,4 +1,4 @@
-import { AvroCodec, TOPICS, type Event, type ResolvedEvent } from '@tessera/contracts';
+import { AvroCodec, eventKeyOf, TOPICS, type Event, type ResolvedEvent } from '@tessera/contracts';
 import { connectedComponents } from '@tessera/identity';
 import { KafkaPublisher } from '@tessera/platform-kafka';
 import { eventually, freePort, TestRun } from '@tessera/testing';
@@ -182,9 +182,7 @@ class Cluster {
   private async publish(events: Event[]): Promise<void> {
     await this.publisher.publish({
       [this.run.topics.resolve(TOPICS.acceptedEvents)]: events.map((event) => ({
-        key: this.codec.encode('EventKey', {
-          key: event.userId ?? event.anonymousId ?? event.messageId,
-        }),
+        key: this.codec.encode('EventKey', eventKeyOf(event)),
         value: this.codec.encode('Event', event),
       })),
     });
