@@ -1,4 +1,5 @@
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { TcpLink } from '@tessera/testing';
+import type { Socket } from 'node:net';
 
 const METADATA = 3;
 
@@ -16,58 +17,17 @@ const METADATA = 3;
  * metadata connections on the proxy. Nothing else of the protocol is touched (the consumer group
  * coordinator, found through FindCoordinator, is still reached directly).
  */
-export class BrokerLink {
-  private readonly connections = new Set<Socket>();
-  private cut = false;
-
-  private constructor(
-    private readonly server: Server,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  static async open(broker: string): Promise<BrokerLink> {
+export class BrokerLink extends TcpLink {
+  static open(broker: string): Promise<BrokerLink> {
     const [host, port] = broker.split(':');
-    const server = createServer();
-    const link = new BrokerLink(server, { host, port: Number(port) });
-    server.on('connection', (client) => link.accept(client));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return link;
+    return new BrokerLink({ host, port: Number(port) }).listen();
   }
 
   get address(): string {
-    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `127.0.0.1:${this.port}`;
   }
 
-  /** Drops every connection and refuses new ones: Kafka is unreachable. */
-  down(): void {
-    this.cut = true;
-    for (const socket of this.connections) socket.destroy();
-  }
-
-  up(): void {
-    this.cut = false;
-  }
-
-  async close(): Promise<void> {
-    this.down();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private accept(client: Socket): void {
-    if (this.cut) {
-      client.destroy();
-      return;
-    }
-    const broker = connect(this.target.port, this.target.host);
-    for (const socket of [client, broker]) {
-      this.connections.add(socket);
-      socket.on('close', () => {
-        this.connections.delete(socket);
-        client.destroy();
-        broker.destroy();
-      });
-      socket.on('error', () => socket.destroy());
-    }
+  protected override forward(client: Socket, broker: Socket): void {
     /** Metadata requests by correlation id, with their API version. */
     const metadataRequests = new Map<number, number>();
     client.on(
@@ -94,7 +54,7 @@ export class BrokerLink {
 
   /** Metadata response v0-v6: [throttle_time_ms (v3+)] [brokers: node_id host port rack (v1+)] ... */
   private advertiseProxy(frame: Buffer, version: number): void {
-    const proxyPort = (this.server.address() as AddressInfo).port;
+    const proxyPort = this.port;
     let offset = 8 + (version >= 3 ? 4 : 0);
     const brokers = frame.readInt32BE(offset);
     offset += 4;

@@ -12,3 +12,5 @@ export { WebhookReceiver } from './webhook-receiver';
 export type { Answer, ReceivedRequest, WebhookPayload } from './webhook-receiver';
 export { OtlpReceiver } from './otlp-receiver';
 export type { ReceivedSpan } from './otlp-receiver';
+export { StoreLink } from './store-link';
+export { TcpLink } from './tcp-link';
