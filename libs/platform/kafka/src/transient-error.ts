@@ -36,6 +36,10 @@ export function isTransientError(error: unknown): boolean {
   if (TRANSIENT_NAMES.has(error.name)) return true;
   // mongoose buffers operations while disconnected and fails them with a plain Error of this form.
   if (/buffering timed out/i.test(error.message)) return true;
-  const cause = (error as { cause?: unknown }).cause;
-  return cause !== undefined && cause !== error && isTransientError(cause);
+  // The store driver wraps what interrupted a bulk write (insertMany too) in a MongoBulkWriteError
+  // and keeps it as `errorResponse`; other wrappers keep theirs as `cause`.
+  const { cause, errorResponse } = error as { cause?: unknown; errorResponse?: unknown };
+  return [cause, errorResponse].some(
+    (inner) => inner instanceof Error && inner !== error && isTransientError(inner),
+  );
 }

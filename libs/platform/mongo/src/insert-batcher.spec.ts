@@ -1,3 +1,4 @@
+import { MongoBulkWriteError, MongoNetworkError } from 'mongodb';
 import { InsertBatcher, insertReportingDuplicates, type InsertTarget } from './insert-batcher';
 
 interface Doc {
@@ -148,6 +149,21 @@ describe('insertReportingDuplicates', () => {
     const network = new Error('connection closed');
     const failing: InsertTarget<Doc> = { insertMany: () => Promise.reject(network) };
     await expect(insertReportingDuplicates(failing, docs('a'))).rejects.toBe(network);
+  });
+
+  it('rethrows a failure the driver wrapped with no write errors (nothing is known written)', async () => {
+    // What the driver throws when the connection drops during an insertMany: the interruption
+    // wrapped in a MongoBulkWriteError with an empty writeErrors; with a code, for a command error.
+    const dropped = new MongoBulkWriteError(
+      new MongoNetworkError('connection 3 to 127.0.0.1:27017 closed'),
+      {} as never,
+    );
+    const refused = new MongoBulkWriteError({ message: 'internal error', code: 1 }, {} as never);
+    for (const wrapped of [dropped, refused]) {
+      expect(wrapped.writeErrors).toEqual([]);
+      const target: InsertTarget<Doc> = { insertMany: () => Promise.reject(wrapped) };
+      await expect(insertReportingDuplicates(target, docs('a', 'b'))).rejects.toBe(wrapped);
+    }
   });
 
   it('reads a single write error that is not in an array', async () => {

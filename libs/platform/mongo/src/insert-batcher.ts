@@ -100,6 +100,11 @@ export class InsertBatcher<T> {
 /**
  * One unordered `insertMany`; resolves with the indexes of the documents refused for a duplicate
  * `_id` (every other document was inserted) and rejects on any other failure.
+ *
+ * Only a failure that lists write errors, all of them duplicate keys, means "the others were
+ * inserted". The driver wraps every other failure of the write (the connection dropped, no server
+ * to select, a command error) in a `MongoBulkWriteError` too, but with an empty `writeErrors`:
+ * nothing is known to be written then, so it is rethrown.
  */
 export async function insertReportingDuplicates<T>(
   target: InsertTarget<T>,
@@ -110,18 +115,19 @@ export async function insertReportingDuplicates<T>(
     return [];
   } catch (error) {
     // Checked by shape: the driver mongoose loads may be another copy than ours.
-    const {
-      code,
-      writeErrors: raw,
-      writeConcernError,
-    } = error as {
-      code?: number;
+    const { writeErrors: raw, writeConcernError } = error as {
       writeErrors?: unknown;
       writeConcernError?: unknown;
     };
-    if ((code !== DUPLICATE_KEY && raw === undefined) || writeConcernError) throw error;
-    const writeErrors = (Array.isArray(raw) ? raw : [raw]) as { code: number; index: number }[];
-    if (writeErrors.some((writeError) => writeError?.code !== DUPLICATE_KEY)) throw error;
-    return writeErrors.map((writeError) => writeError.index);
+    const writeErrors = (
+      Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]
+    ) as ({ code?: number; index: number } | null | undefined)[];
+    if (
+      writeConcernError ||
+      writeErrors.length === 0 ||
+      writeErrors.some((writeError) => writeError?.code !== DUPLICATE_KEY)
+    )
+      throw error;
+    return writeErrors.map((writeError) => (writeError as { index: number }).index);
   }
 }
