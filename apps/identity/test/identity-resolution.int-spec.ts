@@ -233,6 +233,80 @@ describe('the identity service resolves accepted events to profiles', () => {
     ).toBe(0);
   });
 
+  it('keeps the intent of a killed merge it could not finish yet while it resolves the events before it', async () => {
+    // Found reading the code after the fault suite: a killed replica left the intent of a merge
+    // (two visitors' profiles into a third) on the target, with both merged roots marked. A batch
+    // whose second event needs the marked root locked the target to finish the intent, found the
+    // other marked root held by another replica, and went on with the first event; freeing what it
+    // held as done then cleared the target's intent nobody had carried out: the merge was lost.
+    const anons = [`a-${id()}`, `a-${id()}`, `a-${id()}`];
+    const user = `u-${id()}`;
+    const visits = anons.map((anon) => anEvent({ userId: null, anonymousId: anon }));
+    const known = anEvent({ userId: user });
+    await harness.publish([...visits, known]);
+    const visitors = await Promise.all(
+      visits.map(async (visit) => (await resolvedOf(visit.messageId)).profileId),
+    );
+    const userProfile = (await resolvedOf(known.messageId)).profileId;
+    const [target, marked, held] = [...visitors].sort();
+    const profiles = (await harness.db()).collection<ProfileDocument>('profiles');
+    const docs = new Map(
+      (await profiles.find({ _id: { $in: visitors } }).toArray()).map((doc) => [doc._id, doc]),
+    );
+    const membersOf = (profile: string) => docs.get(profile)?.members ?? [];
+    const at = new Date(Date.now() - 60_000);
+    const killed = { owner: 'killed-replica', until: new Date(at.getTime() + 10_000) };
+    const merging = `killed-${id()}`;
+    await profiles.updateOne({ _id: marked }, { $set: { pendingInto: target, lock: killed } });
+    // Another replica holds the second marked root for a few seconds more.
+    await profiles.updateOne(
+      { _id: held },
+      {
+        $set: {
+          pendingInto: target,
+          lock: { owner: 'busy-replica', until: new Date(Date.now() + 4_000) },
+        },
+      },
+    );
+    await profiles.updateOne(
+      { _id: target },
+      {
+        $set: {
+          members: [target, marked, held].flatMap(membersOf),
+          absorbed: [marked, held].sort(),
+          lock: killed,
+          pending: {
+            messageId: merging,
+            link: [],
+            merges: [marked, held].map((from) => ({
+              from,
+              into: target,
+              messageId: merging,
+              reason: `event ${merging} carried identifiers of both profiles`,
+              identifiers: membersOf(from).map(({ type, value }) => ({ type, value })),
+            })),
+            at,
+          },
+        },
+      },
+    );
+    // One batch (one key): an event of the known user, then one that needs the marked root.
+    const returning = anEvent({ userId: user });
+    const touching = anEvent({ userId: user, anonymousId: anons[visitors.indexOf(marked)] });
+    await harness.publish([returning, touching]);
+    expect((await resolvedOf(returning.messageId)).profileId).toBe(userProfile);
+    const survivor = [target, userProfile].sort()[0];
+    expect((await resolvedOf(touching.messageId)).profileId).toBe(survivor);
+    const groups = await harness.groups();
+    expect(
+      [`user_id:${user}`, ...anons.map((anon) => `anonymous_id:${anon}`)].map((key) =>
+        groups.get(key),
+      ),
+    ).toEqual([survivor, survivor, survivor, survivor]);
+    const doc = await profiles.findOne({ _id: survivor });
+    expect({ pending: doc?.pending, lock: doc?.lock }).toEqual({ pending: null, lock: null });
+  });
+
   describe('the identity API', () => {
     it('resolves an identifier, normalised like events, to its live profile', async () => {
       const email = `API.${id()}@Example.org`;

@@ -301,8 +301,14 @@ export class ResolveBatchUseCase {
       let finished = false;
       for (const id of unfinished) {
         const root = view.roots.get(id) as ProfileDocument;
+        const before = new Set(held);
         if (await this.rollForward(root, owner, held)) finished = true;
-        else foreign.add(id);
+        else {
+          // What it locked for the intent (its target, merged roots) keeps the intent too: freed
+          // as finished, the target would lose an intent nobody carried out.
+          foreign.add(id);
+          for (const taken of held) if (!before.has(taken)) foreign.add(taken);
+        }
       }
       if (finished) return { done: 0, again: true };
       // Profiles to create are this replica's to write too: it inserts them, locked, below.
