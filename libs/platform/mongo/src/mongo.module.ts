@@ -3,6 +3,7 @@ import { MongooseModule, getConnectionToken } from '@nestjs/mongoose';
 import { ServiceMetrics } from '@tessera/platform-metrics';
 import type { Connection } from 'mongoose';
 import { MongoReadiness } from './mongo-readiness';
+import { StoreConnectionLog } from './store-connection-log';
 import { StoreMetrics } from './store-metrics';
 
 export interface MongoOptions {
@@ -44,6 +45,7 @@ export class MongoModule {
           useFactory: (connection: Connection, metrics: ServiceMetrics) => {
             const store = new StoreMetrics(metrics);
             store.monitor(connection.getClient());
+            new StoreConnectionLog().watch(connection.getClient());
             return store;
           },
           inject: [getConnectionToken(), ServiceMetrics],
