@@ -23,9 +23,9 @@ fi
 if [ "$status" -eq 0 ]; then
   npx nx run-many -t e2e --parallel=1 --output-style=stream 2>&1 | tee -a "$OUTPUT" || status=$?
 fi
-# The fault-injection suite is not part of `npm test` yet: after the double-count fix it passed 15
-# short runs in a row and a full one, then the clean-clone CI run of d2fa445 ended with a customer
-# split over two profiles (docs/faults.md; issue 9 stays open until that is found and fixed). Run it
-# with `npm run test:faults` (TESSERA_FAULTS_PROFILE=short for 2,500 calls).
+# The fault-injection suite is not part of `npm test` yet: the store-restart bug behind its last
+# two kinds of failure is fixed, but one short run since ended with an identity replica whose store
+# driver never found the store again (docs/faults.md; issue 9 stays open until short runs pass
+# reliably). Run it with `npm run test:faults` (TESSERA_FAULTS_PROFILE=short for 2,500 calls).
 summarise
 exit "$status"
