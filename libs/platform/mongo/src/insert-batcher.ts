@@ -119,15 +119,16 @@ export async function insertReportingDuplicates<T>(
       writeErrors?: unknown;
       writeConcernError?: unknown;
     };
-    const writeErrors = (
-      Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]
-    ) as ({ code?: number; index: number } | null | undefined)[];
+    const writeErrors = (raw == null ? [] : Array.isArray(raw) ? raw : [raw]) as {
+      code?: number;
+      index: number;
+    }[];
     if (
       writeConcernError ||
       writeErrors.length === 0 ||
       writeErrors.some((writeError) => writeError?.code !== DUPLICATE_KEY)
     )
       throw error;
-    return writeErrors.map((writeError) => (writeError as { index: number }).index);
+    return writeErrors.map((writeError) => writeError.index);
   }
 }

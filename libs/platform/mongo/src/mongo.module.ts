@@ -45,10 +45,18 @@ export class MongoModule {
           useFactory: (connection: Connection, metrics: ServiceMetrics) => {
             const store = new StoreMetrics(metrics);
             store.monitor(connection.getClient());
-            new StoreConnectionLog().watch(connection.getClient());
             return store;
           },
           inject: [getConnectionToken(), ServiceMetrics],
+        },
+        {
+          provide: StoreConnectionLog,
+          useFactory: (connection: Connection) => {
+            const log = new StoreConnectionLog();
+            log.watch(connection.getClient());
+            return log;
+          },
+          inject: [getConnectionToken()],
         },
       ],
       exports: [MongoReadiness, MongooseModule],
